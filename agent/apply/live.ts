@@ -1,0 +1,44 @@
+/** Live changes, never made under --root: sysctls through /proc/sys, the kernel host name. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Warnings } from '../errors.js';
+import type { Action, Sysctl } from '../plan.js';
+
+export interface LiveResult {
+  readonly what: string;
+  readonly from: string | undefined;
+  readonly to: string;
+  readonly status: 'changed' | 'unchanged' | 'failed';
+}
+
+function readProc(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function setProc(what: string, path: string, value: string, warnings: Warnings): LiveResult {
+  const from = readProc(path);
+  if (from === value) return { what, from, to: value, status: 'unchanged' };
+  try {
+    writeFileSync(path, value);
+    return { what, from, to: value, status: 'changed' };
+  } catch (e) {
+    warnings.add(what, `not set live: ${(e as Error).message.split('\n')[0]}`);
+    return { what, from, to: value, status: 'failed' };
+  }
+}
+
+export function applySysctls(sysctls: readonly Sysctl[], warnings: Warnings, procSys = '/proc/sys'): LiveResult[] {
+  return sysctls.map((s) => setProc(s.key, `${procSys}/${s.proc}`, s.value, warnings));
+}
+
+export function applyActions(actions: readonly Action[], warnings: Warnings, procSys = '/proc/sys'): LiveResult[] {
+  return actions.map((a) => {
+    switch (a.kind) {
+      case 'set-hostname':
+        return setProc('hostname', `${procSys}/kernel/hostname`, a.hostname, warnings);
+    }
+  });
+}

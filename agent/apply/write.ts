@@ -1,0 +1,134 @@
+/**
+ * Writing a plan's files, all or nothing: compare every file first; write every
+ * changed one to a temp file in its own directory (fsync); only when all temps
+ * exist, back up what they replace and rename them into place. A second run
+ * with the same plan finds nothing to do.
+ */
+import { closeSync, fchmodSync, fchownSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync, chownSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { V6Error } from '../errors.js';
+import type { Owner, PlannedFile } from '../plan.js';
+import { unifiedDiff } from './diff.js';
+import { resolveInRoot } from './rootPath.js';
+
+export type FileStatus = 'created' | 'changed' | 'unchanged';
+
+export interface FileResult {
+  readonly path: string;
+  readonly status: FileStatus;
+  /** Where the replaced file was saved, in the target's terms. */
+  readonly backup?: string;
+  readonly diff?: string;
+}
+
+interface Comparison {
+  readonly file: PlannedFile;
+  /** The real location on this machine (root prefix and symlinks resolved). */
+  readonly host: string;
+  readonly before: string | undefined;
+  readonly status: FileStatus;
+}
+
+const canChown = process.getuid?.() === 0;
+
+function compare(root: string, file: PlannedFile): Comparison {
+  const host = resolveInRoot(root, file.path);
+  let before: string | undefined;
+  let sameMeta = false;
+  try {
+    const st = lstatSync(host);
+    if (!st.isFile()) throw new V6Error(`${host}: exists and is not a regular file; not replaced`);
+    before = readFileSync(host, 'utf8');
+    sameMeta = (st.mode & 0o7777) === file.mode && (!canChown || !file.owner || (st.uid === file.owner.uid && st.gid === file.owner.gid));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const status: FileStatus = before === undefined ? 'created' : before === file.content && sameMeta ? 'unchanged' : 'changed';
+  return { file, host, before, status };
+}
+
+/** What applying `files` would do, with a unified diff for each change. */
+export function previewFiles(root: string, files: readonly PlannedFile[]): FileResult[] {
+  return files.map((f) => {
+    const c = compare(root, f);
+    return c.status === 'unchanged' ? { path: f.path, status: c.status } : { path: f.path, status: c.status, diff: unifiedDiff(f.path, c.before, f.content) };
+  });
+}
+
+export function writeFiles(root: string, files: readonly PlannedFile[], backupStamp: string): FileResult[] {
+  const comparisons = files.map((f) => compare(root, f));
+  const changes = comparisons.filter((c) => c.status !== 'unchanged');
+  const temps: string[] = [];
+  try {
+    for (const c of changes) temps.push(writeTemp(c));
+  } catch (e) {
+    for (const t of temps) rmSync(t, { force: true });
+    throw new V6Error(`nothing written: ${(e as Error).message}`);
+  }
+  const backupRoot = '/var/lib/v6agent/backup';
+  const results = new Map<PlannedFile, FileResult>();
+  changes.forEach((c, i) => {
+    let backup: string | undefined;
+    if (c.before !== undefined) {
+      backup = join(backupRoot, backupStamp, c.file.path);
+      const hostBackup = resolveInRoot(root, backup);
+      mkdirSync(dirname(hostBackup), { recursive: true, mode: 0o700 });
+      // Keys and configs can be private: the backup keeps the original's mode.
+      writeDurably(hostBackup, c.before, statSync(c.host).mode & 0o7777);
+    }
+    renameSync(temps[i]!, c.host);
+    fsyncDir(dirname(c.host));
+    results.set(c.file, { path: c.file.path, status: c.status, ...(backup ? { backup } : {}) });
+  });
+  return comparisons.map((c) => results.get(c.file) ?? { path: c.file.path, status: 'unchanged' });
+}
+
+function writeTemp(c: Comparison): string {
+  const dir = dirname(c.host);
+  makeDirs(dir, c.file.dir);
+  const temp = join(dir, `.${c.host.slice(dir.length + 1)}.v6agent-${process.pid}`);
+  const fd = openSync(temp, 'wx', 0o600);
+  try {
+    writeSync(fd, c.file.content);
+    fchmodSync(fd, c.file.mode);
+    if (canChown && c.file.owner) fchownSync(fd, c.file.owner.uid, c.file.owner.gid);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(temp, { force: true });
+    throw e;
+  }
+  closeSync(fd);
+  return temp;
+}
+
+/** Create missing directories; the innermost gets the planned mode and owner (e.g. ~/.ssh 0700). */
+function makeDirs(dir: string, want: { mode: number; owner?: Owner } | undefined): void {
+  try {
+    if (statSync(dir).isDirectory()) return;
+  } catch {
+    // missing: create below
+  }
+  mkdirSync(dirname(dir), { recursive: true, mode: 0o755 });
+  mkdirSync(dir, { mode: want?.mode ?? 0o755 });
+  if (canChown && want?.owner) chownSync(dir, want.owner.uid, want.owner.gid);
+}
+
+function writeDurably(path: string, content: string, mode: number): void {
+  const fd = openSync(path, 'w', mode);
+  try {
+    writeSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,80 @@
+/** `v6agent apply`: drive → model → plan → (preview | write + live changes) → report. */
+import { Warnings, type Warning } from '../errors.js';
+import { interfaceNames, loadInstance, parseIfaceMappings } from '../load.js';
+import { buildPlan, filesToRead } from '../plan.js';
+import { readTarget, withExistingFiles } from '../sources/target.js';
+import { previewFiles, writeFiles, type FileResult } from '../apply/write.js';
+import { applyActions, applySysctls, type LiveResult } from '../apply/live.js';
+import { modeSummary } from '../../distro/summary.js';
+
+export interface ApplyOptions {
+  readonly configDrive: string | undefined;
+  readonly root: string | undefined;
+  readonly distro: string | undefined;
+  readonly iface: readonly string[];
+  readonly dryRun: boolean;
+}
+
+export interface ApplyReport {
+  readonly root: string;
+  readonly live: boolean;
+  readonly dryRun: boolean;
+  readonly distro: string;
+  readonly source: string;
+  readonly interfaces: readonly { name: string; summary: string }[];
+  readonly files: readonly FileResult[];
+  readonly sysctls: readonly LiveResult[];
+  readonly actions: readonly LiveResult[];
+  readonly notes: readonly string[];
+  readonly warnings: readonly Warning[];
+  /** True if anything was (or, with --dry-run, would be) changed. */
+  readonly changed: boolean;
+}
+
+export function runApply(opts: ApplyOptions): ApplyReport {
+  const live = opts.root === undefined;
+  const root = opts.root ?? '/';
+  const warnings = new Warnings();
+  const names = interfaceNames(parseIfaceMappings(opts.iface), !live);
+  const instance = loadInstance(opts.configDrive, names, warnings);
+  const bare = readTarget(root, live, opts.distro);
+  const target = withExistingFiles(bare, filesToRead(instance, bare));
+  const plan = buildPlan(instance, target, warnings);
+
+  const files = opts.dryRun ? previewFiles(root, plan.files) : writeFiles(root, plan.files, new Date().toISOString().replace(/[:.]/g, '-'));
+  const doLive = live && !opts.dryRun;
+  const sysctls = doLive ? applySysctls(plan.sysctls, warnings) : [];
+  const actions = doLive ? applyActions(plan.actions, warnings) : [];
+  const changed = [...files, ...sysctls, ...actions].some((r) => r.status === 'created' || r.status === 'changed');
+  return {
+    root,
+    live,
+    dryRun: opts.dryRun,
+    distro: target.distro.name,
+    source: instance.source,
+    interfaces: instance.interfaces.map((i) => ({ name: i.name, summary: modeSummary(i) })),
+    files,
+    sysctls,
+    actions,
+    notes: plan.notes,
+    warnings: warnings.list,
+    changed,
+  };
+}
+
+export function formatApplyReport(r: ApplyReport): string {
+  const lines: string[] = [];
+  const verb = r.dryRun ? 'would write' : 'wrote';
+  lines.push(`v6agent apply: ${r.distro}, from ${r.source}${r.live ? '' : `, into ${r.root}`}${r.dryRun ? ' (dry run)' : ''}`);
+  for (const i of r.interfaces) lines.push(`  ${i.name}: ${i.summary}`);
+  for (const f of r.files) {
+    lines.push(`  ${f.status.padEnd(9)} ${f.path}${f.backup ? ` (backup ${f.backup})` : ''}`);
+    if (r.dryRun && f.diff) lines.push(...f.diff.trimEnd().split('\n').map((l) => `    ${l}`));
+  }
+  for (const s of [...r.sysctls, ...r.actions]) {
+    if (s.status !== 'unchanged') lines.push(`  ${s.status.padEnd(9)} ${s.what} = ${s.to}${s.from !== undefined ? ` (was ${s.from})` : ''}`);
+  }
+  for (const n of r.notes) lines.push(`note: ${n}`);
+  lines.push(r.changed ? `${verb} ${r.files.filter((f) => f.status !== 'unchanged').length} file(s)` : 'nothing to change: everything is already as planned');
+  return `${lines.join('\n')}\n`;
+}

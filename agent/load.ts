@@ -1,0 +1,68 @@
+/** Sources → Instance: open the drive, parse its files, build the model. Read-only. */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Warnings, usageError } from './errors.js';
+import { parseMac } from './model/addr.js';
+import { buildInstance, type InterfaceNames } from './model/build.js';
+import type { Instance } from './model/instance.js';
+import { interfaceName } from './model/names.js';
+import { openConfigDrive, readConfigDrive } from './sources/configDrive.js';
+import { parseJsonObject } from './sources/files.js';
+import { parseMetaData } from './sources/metaData.js';
+import { parseNetworkData } from './sources/networkData.js';
+import { EMPTY_CLOUD_CONFIG, parseUserData } from './sources/userData.js';
+
+export function loadInstance(configDrive: string | undefined, names: InterfaceNames, warnings: Warnings): Instance {
+  const handle = openConfigDrive(configDrive);
+  try {
+    const drive = readConfigDrive(handle.dir);
+    const meta = parseMetaData(parseJsonObject(drive.metaData!.path, drive.metaData!.text), drive.metaData!.path, warnings);
+    const nd = drive.networkData;
+    const network = nd ? parseNetworkData(parseJsonObject(nd.path, nd.text), nd.path, warnings) : undefined;
+    const cloudConfig = drive.userData ? parseUserData(drive.userData.bytes, drive.userData.path, warnings) : EMPTY_CLOUD_CONFIG;
+    return buildInstance(
+      { meta, network, cloudConfig, source: `config drive ${join(handle.dir, 'openstack', drive.version)}`, networkFile: nd?.path ?? 'network_data.json' },
+      names,
+      warnings,
+    );
+  } finally {
+    handle.release();
+  }
+}
+
+/** `--iface MAC=NAME` values → map. */
+export function parseIfaceMappings(values: readonly string[]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const v of values) {
+    const eq = v.lastIndexOf('=');
+    const mac = parseMac(v.slice(0, eq));
+    const name = interfaceName(v.slice(eq + 1));
+    if (eq < 0 || !mac || !name) throw usageError(`--iface ${v}: expected MAC=NAME, e.g. fa:16:3e:11:22:33=eth0`);
+    map.set(mac, name);
+  }
+  return map;
+}
+
+/** MAC → name from /sys/class/net (live), overridden by --iface. */
+export function interfaceNames(mappings: Map<string, string>, offline: boolean, sysClassNet = '/sys/class/net'): InterfaceNames {
+  const live = new Map<string, string>();
+  if (!offline) {
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(sysClassNet);
+    } catch {
+      // no sysfs: only --iface mappings
+    }
+    // Bonds and VLANs share a member's MAC: NICs (those with a `device` link) are taken first.
+    const isNic = (name: string): boolean => existsSync(join(sysClassNet, name, 'device'));
+    for (const name of [...entries.filter(isNic), ...entries.filter((n) => !isNic(n))]) {
+      try {
+        const mac = parseMac(readFileSync(join(sysClassNet, name, 'address'), 'utf8'));
+        if (mac && interfaceName(name) && !live.has(mac)) live.set(mac, name);
+      } catch {
+        // interface vanished or has no address
+      }
+    }
+  }
+  return { nameFor: (mac) => mappings.get(mac) ?? live.get(mac), offline };
+}

@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { defineConfig, type Plugin } from 'vitest/config';
+
+/** Load templates/*.tmpl as text, exactly as esbuild's text loader does in the binary. */
+function templateText(): Plugin {
+  return {
+    name: 'v6agent-template-text',
+    load(id) {
+      if (!id.endsWith('.tmpl')) return null;
+      return `export default ${JSON.stringify(readFileSync(id, 'utf8'))};`;
+    },
+  };
+}
+
+export default defineConfig({
+  plugins: [templateText()],
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+  },
+});
