@@ -43,10 +43,13 @@ export function parseIfaceMappings(values: readonly string[]): Map<string, strin
   return map;
 }
 
-/** MAC → name from /sys/class/net (live), overridden by --iface. */
-export function interfaceNames(mappings: Map<string, string>, offline: boolean, sysClassNet = '/sys/class/net'): InterfaceNames {
+/**
+ * MAC → name from /sys/class/net (unless rendering offline), overridden by
+ * --iface; `fallback` names unmatched NICs eth0, eth1… instead of skipping them.
+ */
+export function interfaceNames(mappings: Map<string, string>, how: { sysfs: boolean; fallback: boolean }, sysClassNet = '/sys/class/net'): InterfaceNames {
   const live = new Map<string, string>();
-  if (!offline) {
+  if (how.sysfs) {
     let entries: string[] = [];
     try {
       entries = readdirSync(sysClassNet);
@@ -64,5 +67,5 @@ export function interfaceNames(mappings: Map<string, string>, offline: boolean, 
       }
     }
   }
-  return { nameFor: (mac) => mappings.get(mac) ?? live.get(mac), offline };
+  return { nameFor: (mac) => mappings.get(mac) ?? live.get(mac), fallback: how.fallback };
 }

@@ -66,5 +66,6 @@ export function buildPlan(instance: Instance, target: Target, warnings: Warnings
   const keys = renderAuthorizedKeys(instance, target, warnings);
   notes.push(...keys.notes);
   const files = [...network, ...dns.files, ...sysctl.files, ...host.files, ...keys.files];
-  return { files: files.sort((a, b) => a.path.localeCompare(b.path)), sysctls: sysctl.sysctls, actions: host.actions, notes };
+  // Byte order, not localeCompare: that loads ICU collation data, ~12 ms at boot.
+  return { files: files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), sysctls: sysctl.sysctls, actions: host.actions, notes };
 }

@@ -51,7 +51,7 @@ function stanzasFor(iface: Interface, target: Target, dnsFrom: Instance | undefi
   const stanzas: Stanza[] = [];
   if (iface.ipv4) stanzas.push(...ipv4Stanzas(iface));
   if (iface.ipv6) stanzas.push(...ipv6Stanzas(iface, iface.ipv6, target));
-  if (stanzas.length === 0) stanzas.push({ family: iface.ipv6 || !iface.ipv4 ? 'inet6' : 'inet', method: 'manual', options: [] });
+  if (stanzas.length === 0) stanzas.push({ family: 'inet', method: 'manual', options: [] });
   // Link-level settings go on the first stanza: ifupdown runs it first.
   stanzas[0]!.options.unshift(...linkOptions(iface));
   if (dnsFrom) stanzas[0]!.options.push(...dnsOptions(dnsFrom));

@@ -51,8 +51,8 @@ function lcsOps(a: readonly string[], b: readonly string[]): Op[] {
       ops.push({ op: ' ', line: a[i]! });
       i++;
       j++;
-    } else if (j < m && (i === n || dp[i]![j + 1]! >= dp[i + 1]![j]!)) ops.push({ op: '+', line: b[j++]! });
-    else ops.push({ op: '-', line: a[i++]! });
+    } else if (i < n && (j === m || dp[i + 1]![j]! >= dp[i]![j + 1]!)) ops.push({ op: '-', line: a[i++]! });
+    else ops.push({ op: '+', line: b[j++]! });
   }
   return ops;
 }

@@ -41,7 +41,8 @@ function compare(root: string, file: PlannedFile): Comparison {
     before = readFileSync(host, 'utf8');
     sameMeta = (st.mode & 0o7777) === file.mode && (!canChown || !file.owner || (st.uid === file.owner.uid && st.gid === file.owner.gid));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    if (e instanceof V6Error) throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new V6Error(`nothing written: ${host}: ${(e as Error).message}`);
   }
   const status: FileStatus = before === undefined ? 'created' : before === file.content && sameMeta ? 'unchanged' : 'changed';
   return { file, host, before, status };

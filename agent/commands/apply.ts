@@ -35,7 +35,7 @@ export function runApply(opts: ApplyOptions): ApplyReport {
   const live = opts.root === undefined;
   const root = opts.root ?? '/';
   const warnings = new Warnings();
-  const names = interfaceNames(parseIfaceMappings(opts.iface), !live);
+  const names = interfaceNames(parseIfaceMappings(opts.iface), { sysfs: live, fallback: !live });
   const instance = loadInstance(opts.configDrive, names, warnings);
   const bare = readTarget(root, live, opts.distro);
   const target = withExistingFiles(bare, filesToRead(instance, bare));

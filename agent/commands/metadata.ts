@@ -11,8 +11,8 @@ export interface MetadataOptions {
 
 export function runMetadata(opts: MetadataOptions): { instance: Instance; warnings: readonly Warning[] } {
   const warnings = new Warnings();
-  // Offline naming: `metadata` describes the drive, whatever NICs this machine has.
-  const instance = loadInstance(opts.configDrive, interfaceNames(parseIfaceMappings(opts.iface), false), warnings);
+  // Live names where this machine has the NIC; `metadata` still describes every link of the drive.
+  const instance = loadInstance(opts.configDrive, interfaceNames(parseIfaceMappings(opts.iface), { sysfs: true, fallback: true }), warnings);
   return { instance, warnings: warnings.list };
 }
 

@@ -14,8 +14,8 @@ import { dnsName, interfaceName } from './names.js';
 /** How MACs become guest interface names: `/sys/class/net` live, `--iface` offline. */
 export interface InterfaceNames {
   nameFor(mac: string): string | undefined;
-  /** Offline (`--root`): unmatched NICs get eth0, eth1… in link order rather than being skipped. */
-  readonly offline: boolean;
+  /** Unmatched NICs get eth0, eth1… in link order rather than being skipped (offline rendering). */
+  readonly fallback: boolean;
 }
 
 export interface Sources {
@@ -152,7 +152,7 @@ function nameLinks(links: readonly DriveLink[], names: InterfaceNames, file: str
   let next = 0;
   for (const l of physical) {
     if (result.has(l.id)) continue;
-    if (!names.offline) {
+    if (!names.fallback) {
       warnings.add(`${file}: link ${l.id}`, `no interface has MAC ${l.mac ?? '(none)'}; link skipped (map it with --iface MAC=NAME)`);
       continue;
     }

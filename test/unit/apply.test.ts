@@ -1,0 +1,134 @@
+/** The writer: atomic, backed up, confined to the root, idempotent, and silent under --dry-run. */
+import { mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { previewFiles, writeFiles } from '../../agent/apply/write.js';
+import { resolveInRoot } from '../../agent/apply/rootPath.js';
+import { runApply } from '../../agent/commands/apply.js';
+import { makeRoot, readTree, removeRoot } from '../helpers.js';
+
+let roots: string[] = [];
+const root = (): string => {
+  const r = makeRoot();
+  roots.push(r);
+  return r;
+};
+afterEach(() => {
+  roots.forEach(removeRoot);
+  roots = [];
+});
+
+const file = (path: string, content: string, mode = 0o644) => ({ path, content, mode });
+
+describe('writing files', () => {
+  it('creates files with the planned mode and reports them created', () => {
+    const r = root();
+    const [res] = writeFiles(r, [file('/etc/x.conf', 'a\n', 0o600)], 'T');
+    expect(res!.status).toBe('created');
+    expect(statSync(join(r, 'etc/x.conf')).mode & 0o777).toBe(0o600);
+  });
+
+  it('backs up a file it replaces, under /var/lib/v6agent/backup/<stamp>', () => {
+    const r = root();
+    writeFileSync(join(r, 'etc/x.conf'), 'old\n');
+    const [res] = writeFiles(r, [file('/etc/x.conf', 'new\n')], 'T1');
+    expect(res).toMatchObject({ status: 'changed', backup: '/var/lib/v6agent/backup/T1/etc/x.conf' });
+    expect(readFileSync(join(r, 'var/lib/v6agent/backup/T1/etc/x.conf'), 'utf8')).toBe('old\n');
+    expect(readFileSync(join(r, 'etc/x.conf'), 'utf8')).toBe('new\n');
+  });
+
+  it('writes nothing and backs up nothing when content and mode already match', () => {
+    const r = root();
+    writeFiles(r, [file('/etc/x.conf', 'a\n')], 'T1');
+    const [res] = writeFiles(r, [file('/etc/x.conf', 'a\n')], 'T2');
+    expect(res!.status).toBe('unchanged');
+    expect(existsSync(join(r, 'var/lib/v6agent/backup'))).toBe(false);
+  });
+
+  it('leaves no temp files behind', () => {
+    const r = root();
+    writeFiles(r, [file('/etc/a', '1\n'), file('/etc/b', '2\n')], 'T');
+    expect(readdirSync(join(r, 'etc')).filter((n) => n.includes('v6agent'))).toEqual([]);
+  });
+
+  it('writes none of the files when one of them cannot be written', () => {
+    const r = root();
+    mkdirSync(join(r, 'etc/blocked'));
+    writeFileSync(join(r, 'etc/ro'), 'x');
+    // A path through a regular file cannot be created: the whole plan must fail untouched.
+    expect(() => writeFiles(r, [file('/etc/a', '1\n'), file('/etc/ro/b', '2\n')], 'T')).toThrow(/nothing written/);
+    expect(existsSync(join(r, 'etc/a'))).toBe(false);
+  });
+
+  it('previews a unified diff and writes nothing', () => {
+    const r = root();
+    writeFileSync(join(r, 'etc/x.conf'), 'a\nb\n');
+    const [res] = previewFiles(r, [file('/etc/x.conf', 'a\nc\n')]);
+    expect(res!.diff).toBe('--- a/etc/x.conf\n+++ b/etc/x.conf\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n');
+    expect(readFileSync(join(r, 'etc/x.conf'), 'utf8')).toBe('a\nb\n');
+  });
+});
+
+describe('symlinks inside --root', () => {
+  it('re-anchors an absolute symlink at the root instead of following it out', () => {
+    const r = root();
+    mkdirSync(join(r, 'var/home'), { recursive: true });
+    symlinkSync('/var/home', join(r, 'home'));
+    expect(resolveInRoot(r, '/home/debian/.ssh/authorized_keys')).toBe(join(r, 'var/home/debian/.ssh/authorized_keys'));
+  });
+
+  it('never climbs above the root through ..', () => {
+    const r = root();
+    symlinkSync('../../../../../../tmp', join(r, 'etc/escape'));
+    expect(resolveInRoot(r, '/etc/escape/x')).toBe(join(r, 'tmp/x'));
+  });
+
+  it('writes a key file through a /home symlink into the image, not the host', () => {
+    const r = root();
+    mkdirSync(join(r, 'var/home'), { recursive: true });
+    symlinkSync('/var/home', join(r, 'home'));
+    runApply({ configDrive: 'test/golden/v6only-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false });
+    expect(existsSync(join(r, 'var/home/debian/.ssh/authorized_keys'))).toBe(true);
+  });
+});
+
+describe('apply', () => {
+  it('--dry-run writes nothing and reports what it would change', () => {
+    const r = root();
+    const report = runApply({ configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: true });
+    expect(report.changed).toBe(true);
+    expect(report.files.every((f) => f.diff)).toBe(true);
+    expect(Object.keys(readTree(r))).toEqual(['/etc/passwd']);
+  });
+
+  it('--root changes no live sysctl and no host name', () => {
+    const report = runApply({ configDrive: 'test/golden/dual-slaac/drive', root: root(), distro: 'debian', iface: [], dryRun: false });
+    expect(report.sysctls).toEqual([]);
+    expect(report.actions).toEqual([]);
+  });
+
+  it('keeps keys already in authorized_keys and appends the missing ones', () => {
+    const r = root();
+    mkdirSync(join(r, 'home/debian/.ssh'), { recursive: true });
+    writeFileSync(join(r, 'home/debian/.ssh/authorized_keys'), 'ssh-rsa AAAAmine me@home\n', { mode: 0o600 });
+    runApply({ configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false });
+    const text = readFileSync(join(r, 'home/debian/.ssh/authorized_keys'), 'utf8');
+    expect(text.startsWith('ssh-rsa AAAAmine me@home\nssh-ed25519 ')).toBe(true);
+  });
+
+  it('adds the interfaces.d source line to an existing /etc/network/interfaces that lacks it', () => {
+    const r = root();
+    mkdirSync(join(r, 'etc/network'));
+    writeFileSync(join(r, 'etc/network/interfaces'), 'auto lo\niface lo inet loopback\n');
+    runApply({ configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false });
+    expect(readFileSync(join(r, 'etc/network/interfaces'), 'utf8')).toMatch(/^auto lo\niface lo inet loopback\n\n# Added by v6agent.*\nsource \/etc\/network\/interfaces\.d\/\*\n$/);
+  });
+
+  it('routes DNS through systemd-resolved when it owns resolv.conf', () => {
+    const r = root();
+    symlinkSync('../run/systemd/resolve/stub-resolv.conf', join(r, 'etc/resolv.conf'));
+    const report = runApply({ configDrive: 'test/golden/v6only-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false });
+    expect(readFileSync(join(r, 'etc/systemd/resolved.conf.d/60-v6agent.conf'), 'utf8')).toContain('DNS=2001:db8:53::53\n');
+    expect(report.notes.join('\n')).toMatch(/systemd-resolved/);
+  });
+});
