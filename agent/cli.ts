@@ -17,6 +17,9 @@ export function makeProgram(): Command {
     .description('Make IPv6 work inside cloud VMs: config drive → distro network config, DNS, sysctls, hostname, SSH keys.')
     .version(version, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
+    // Before the subcommands: commander copies these settings into each one as it is created.
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .addHelpText('after', `
 Examples:
   v6agent apply                                  configure this VM from its config drive
@@ -41,7 +44,7 @@ Examples:
   v6agent apply --config-drive /mnt/config --root /srv/image --distro rocky --iface fa:16:3e:11:22:33=eth0 --json`)
     .action(async (o: { configDrive?: string; root?: string; distro?: string; iface: string[]; dryRun: boolean; json: boolean }) => {
       const { runApply, formatApplyReport } = await import('./commands/apply.js');
-      const report = runApply({ configDrive: o.configDrive, root: o.root, distro: o.distro, iface: o.iface, dryRun: o.dryRun });
+      const report = await runApply({ configDrive: o.configDrive, root: o.root, distro: o.distro, iface: o.iface, dryRun: o.dryRun });
       if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else {
         printWarnings(report.warnings);
@@ -61,7 +64,7 @@ Examples:
   v6agent metadata --config-drive examples/drives/v6only-static --json`)
     .action(async (o: { configDrive?: string; iface: string[]; json: boolean }) => {
       const { runMetadata, metadataJson, formatMetadata } = await import('./commands/metadata.js');
-      const { instance, warnings } = runMetadata({ configDrive: o.configDrive, iface: o.iface });
+      const { instance, warnings } = await runMetadata({ configDrive: o.configDrive, iface: o.iface });
       if (o.json) process.stdout.write(`${JSON.stringify({ ...(metadataJson(instance) as object), warnings }, null, 2)}\n`);
       else {
         printWarnings(warnings);
@@ -73,8 +76,7 @@ Examples:
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = makeProgram().exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  const program = makeProgram();
   try {
     await program.parseAsync(argv as string[]);
     return ExitCode.ok;

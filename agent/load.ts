@@ -12,14 +12,14 @@ import { parseMetaData } from './sources/metaData.js';
 import { parseNetworkData } from './sources/networkData.js';
 import { EMPTY_CLOUD_CONFIG, parseUserData } from './sources/userData.js';
 
-export function loadInstance(configDrive: string | undefined, names: InterfaceNames, warnings: Warnings): Instance {
-  const handle = openConfigDrive(configDrive);
+export async function loadInstance(configDrive: string | undefined, names: InterfaceNames, warnings: Warnings): Promise<Instance> {
+  const handle = await openConfigDrive(configDrive);
   try {
     const drive = readConfigDrive(handle.dir);
     const meta = parseMetaData(parseJsonObject(drive.metaData!.path, drive.metaData!.text), drive.metaData!.path, warnings);
     const nd = drive.networkData;
     const network = nd ? parseNetworkData(parseJsonObject(nd.path, nd.text), nd.path, warnings) : undefined;
-    const cloudConfig = drive.userData ? parseUserData(drive.userData.bytes, drive.userData.path, warnings) : EMPTY_CLOUD_CONFIG;
+    const cloudConfig = drive.userData ? await parseUserData(drive.userData.bytes, drive.userData.path, warnings) : EMPTY_CLOUD_CONFIG;
     return buildInstance(
       { meta, network, cloudConfig, source: `config drive ${join(handle.dir, 'openstack', drive.version)}`, networkFile: nd?.path ?? 'network_data.json' },
       names,

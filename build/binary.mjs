@@ -36,7 +36,7 @@ if (Number(process.versions.node.split('.')[0]) < 22) {
   process.exit(1);
 }
 
-await bundle({ minify: true });
+await bundle({ minify: !process.env.V6AGENT_NO_MINIFY });
 const nodePath = strippedNode();
 await sea(resolve('dist/v6agent.cjs'), {
   targets: [{ nodeRange: 'node22', platform: 'linux', arch: 'x64', output: resolve('dist/v6agent') }],

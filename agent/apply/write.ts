@@ -68,6 +68,7 @@ export function writeFiles(root: string, files: readonly PlannedFile[], backupSt
   }
   const backupRoot = '/var/lib/v6agent/backup';
   const results = new Map<PlannedFile, FileResult>();
+  const touchedDirs = new Set<string>();
   changes.forEach((c, i) => {
     let backup: string | undefined;
     if (c.before !== undefined) {
@@ -78,9 +79,11 @@ export function writeFiles(root: string, files: readonly PlannedFile[], backupSt
       writeDurably(hostBackup, c.before, statSync(c.host).mode & 0o7777);
     }
     renameSync(temps[i]!, c.host);
-    fsyncDir(dirname(c.host));
+    touchedDirs.add(dirname(c.host));
     results.set(c.file, { path: c.file.path, status: c.status, ...(backup ? { backup } : {}) });
   });
+  // The renames are durable once their directories are: one fsync per directory.
+  touchedDirs.forEach(fsyncDir);
   return comparisons.map((c) => results.get(c.file) ?? { path: c.file.path, status: 'unchanged' });
 }
 

@@ -31,12 +31,12 @@ export interface ApplyReport {
   readonly changed: boolean;
 }
 
-export function runApply(opts: ApplyOptions): ApplyReport {
+export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
   const live = opts.root === undefined;
   const root = opts.root ?? '/';
   const warnings = new Warnings();
   const names = interfaceNames(parseIfaceMappings(opts.iface), { sysfs: live, fallback: !live });
-  const instance = loadInstance(opts.configDrive, names, warnings);
+  const instance = await loadInstance(opts.configDrive, names, warnings);
   const bare = readTarget(root, live, opts.distro);
   const target = withExistingFiles(bare, filesToRead(instance, bare));
   const plan = buildPlan(instance, target, warnings);

@@ -9,10 +9,10 @@ export interface MetadataOptions {
   readonly iface: readonly string[];
 }
 
-export function runMetadata(opts: MetadataOptions): { instance: Instance; warnings: readonly Warning[] } {
+export async function runMetadata(opts: MetadataOptions): Promise<{ instance: Instance; warnings: readonly Warning[] }> {
   const warnings = new Warnings();
   // Live names where this machine has the NIC; `metadata` still describes every link of the drive.
-  const instance = loadInstance(opts.configDrive, interfaceNames(parseIfaceMappings(opts.iface), { sysfs: true, fallback: true }), warnings);
+  const instance = await loadInstance(opts.configDrive, interfaceNames(parseIfaceMappings(opts.iface), { sysfs: true, fallback: true }), warnings);
   return { instance, warnings: warnings.list };
 }
 

@@ -3,7 +3,6 @@
  * and SSH keys. Scripts, MIME multipart and gzip are cloud-init's business: they
  * are left alone and never executed. Malformed YAML is a warning, not a failure.
  */
-import { parseDocument } from 'yaml';
 import type { Warnings } from '../errors.js';
 import { sshPublicKey, userName } from '../model/names.js';
 
@@ -19,7 +18,7 @@ export const EMPTY_CLOUD_CONFIG: CloudConfig = { hostname: undefined, fqdn: unde
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export function parseUserData(bytes: Buffer, file: string, warnings: Warnings): CloudConfig {
+export async function parseUserData(bytes: Buffer, file: string, warnings: Warnings): Promise<CloudConfig> {
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) return EMPTY_CLOUD_CONFIG; // gzip: not ours to unpack
   let text: string;
   try {
@@ -31,6 +30,8 @@ export function parseUserData(bytes: Buffer, file: string, warnings: Warnings): 
   const firstLine = text.slice(0, text.indexOf('\n') === -1 ? undefined : text.indexOf('\n')).trim();
   if (firstLine !== '#cloud-config') return EMPTY_CLOUD_CONFIG; // script, MIME, include…: left alone
 
+  // yaml is loaded only for a #cloud-config: it is the largest module we have (~8 ms to load).
+  const { parseDocument } = await import('yaml');
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;

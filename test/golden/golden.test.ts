@@ -22,17 +22,17 @@ afterEach(() => {
   roots = [];
 });
 
-function render(name: string, distro: string) {
+async function render(name: string, distro: string) {
   const root = makeRoot();
   roots.push(root);
   const { iface } = JSON.parse(readFileSync(join(HERE, name, 'case.json'), 'utf8')) as { iface: string[] };
   const opts = { configDrive: join(HERE, name, 'drive'), root, distro, iface, dryRun: false };
-  return { root, opts, report: runApply(opts) };
+  return { root, opts, report: await runApply(opts) };
 }
 
 describe.each(CASES)('golden case %s', (name) => {
-  it.each(DISTROS)('renders the expected files for %s', (distro) => {
-    const { root, report } = render(name, distro);
+  it.each(DISTROS)('renders the expected files for %s', async (distro) => {
+    const { root, report } = await render(name, distro);
     const tree = readTree(root, ['/etc/passwd']);
     tree['/v6agent-warnings.txt'] = report.warnings.map((w) => `${w.where}: ${w.message}\n`).join('');
     const expectedDir = join(HERE, name, 'expected', distro);
@@ -40,16 +40,16 @@ describe.each(CASES)('golden case %s', (name) => {
     expect(tree).toEqual(readTree(expectedDir));
   });
 
-  it.each(DISTROS)('writes nothing on a second run for %s', (distro) => {
-    const { opts, report } = render(name, distro);
+  it.each(DISTROS)('writes nothing on a second run for %s', async (distro) => {
+    const { opts, report } = await render(name, distro);
     expect(report.changed).toBe(true);
-    const again = runApply(opts);
+    const again = await runApply(opts);
     expect(again.changed).toBe(false);
     expect(again.files.every((f) => f.status === 'unchanged')).toBe(true);
   });
 });
 
-it('keeps /etc/passwd untouched in every case', () => {
-  const { root } = render('dual-slaac', 'debian');
+it('keeps /etc/passwd untouched in every case', async () => {
+  const { root } = await render('dual-slaac', 'debian');
   expect(readFileSync(join(root, 'etc/passwd'), 'utf8')).toBe(PASSWD);
 });

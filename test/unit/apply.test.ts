@@ -21,14 +21,14 @@ afterEach(() => {
 const file = (path: string, content: string, mode = 0o644) => ({ path, content, mode });
 
 describe('writing files', () => {
-  it('creates files with the planned mode and reports them created', () => {
+  it('creates files with the planned mode and reports them created', async () => {
     const r = root();
     const [res] = writeFiles(r, [file('/etc/x.conf', 'a\n', 0o600)], 'T');
     expect(res!.status).toBe('created');
     expect(statSync(join(r, 'etc/x.conf')).mode & 0o777).toBe(0o600);
   });
 
-  it('backs up a file it replaces, under /var/lib/v6agent/backup/<stamp>', () => {
+  it('backs up a file it replaces, under /var/lib/v6agent/backup/<stamp>', async () => {
     const r = root();
     writeFileSync(join(r, 'etc/x.conf'), 'old\n');
     const [res] = writeFiles(r, [file('/etc/x.conf', 'new\n')], 'T1');
@@ -37,7 +37,7 @@ describe('writing files', () => {
     expect(readFileSync(join(r, 'etc/x.conf'), 'utf8')).toBe('new\n');
   });
 
-  it('writes nothing and backs up nothing when content and mode already match', () => {
+  it('writes nothing and backs up nothing when content and mode already match', async () => {
     const r = root();
     writeFiles(r, [file('/etc/x.conf', 'a\n')], 'T1');
     const [res] = writeFiles(r, [file('/etc/x.conf', 'a\n')], 'T2');
@@ -45,13 +45,13 @@ describe('writing files', () => {
     expect(existsSync(join(r, 'var/lib/v6agent/backup'))).toBe(false);
   });
 
-  it('leaves no temp files behind', () => {
+  it('leaves no temp files behind', async () => {
     const r = root();
     writeFiles(r, [file('/etc/a', '1\n'), file('/etc/b', '2\n')], 'T');
     expect(readdirSync(join(r, 'etc')).filter((n) => n.includes('v6agent'))).toEqual([]);
   });
 
-  it('writes none of the files when one of them cannot be written', () => {
+  it('writes none of the files when one of them cannot be written', async () => {
     const r = root();
     mkdirSync(join(r, 'etc/blocked'));
     writeFileSync(join(r, 'etc/ro'), 'x');
@@ -60,7 +60,7 @@ describe('writing files', () => {
     expect(existsSync(join(r, 'etc/a'))).toBe(false);
   });
 
-  it('previews a unified diff and writes nothing', () => {
+  it('previews a unified diff and writes nothing', async () => {
     const r = root();
     writeFileSync(join(r, 'etc/x.conf'), 'a\nb\n');
     const [res] = previewFiles(r, [file('/etc/x.conf', 'a\nc\n')]);
@@ -70,64 +70,64 @@ describe('writing files', () => {
 });
 
 describe('symlinks inside --root', () => {
-  it('re-anchors an absolute symlink at the root instead of following it out', () => {
+  it('re-anchors an absolute symlink at the root instead of following it out', async () => {
     const r = root();
     mkdirSync(join(r, 'var/home'), { recursive: true });
     symlinkSync('/var/home', join(r, 'home'));
     expect(resolveInRoot(r, '/home/debian/.ssh/authorized_keys')).toBe(join(r, 'var/home/debian/.ssh/authorized_keys'));
   });
 
-  it('never climbs above the root through ..', () => {
+  it('never climbs above the root through ..', async () => {
     const r = root();
     symlinkSync('../../../../../../tmp', join(r, 'etc/escape'));
     expect(resolveInRoot(r, '/etc/escape/x')).toBe(join(r, 'tmp/x'));
   });
 
-  it('writes a key file through a /home symlink into the image, not the host', () => {
+  it('writes a key file through a /home symlink into the image, not the host', async () => {
     const r = root();
     mkdirSync(join(r, 'var/home'), { recursive: true });
     symlinkSync('/var/home', join(r, 'home'));
-    runApply({ configDrive: 'test/golden/v6only-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false });
+    await runApply({ configDrive: 'test/golden/v6only-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false });
     expect(existsSync(join(r, 'var/home/debian/.ssh/authorized_keys'))).toBe(true);
   });
 });
 
 describe('apply', () => {
-  it('--dry-run writes nothing and reports what it would change', () => {
+  it('--dry-run writes nothing and reports what it would change', async () => {
     const r = root();
-    const report = runApply({ configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: true });
+    const report = await runApply({ configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: true });
     expect(report.changed).toBe(true);
     expect(report.files.every((f) => f.diff)).toBe(true);
     expect(Object.keys(readTree(r))).toEqual(['/etc/passwd']);
   });
 
-  it('--root changes no live sysctl and no host name', () => {
-    const report = runApply({ configDrive: 'test/golden/dual-slaac/drive', root: root(), distro: 'debian', iface: [], dryRun: false });
+  it('--root changes no live sysctl and no host name', async () => {
+    const report = await runApply({ configDrive: 'test/golden/dual-slaac/drive', root: root(), distro: 'debian', iface: [], dryRun: false });
     expect(report.sysctls).toEqual([]);
     expect(report.actions).toEqual([]);
   });
 
-  it('keeps keys already in authorized_keys and appends the missing ones', () => {
+  it('keeps keys already in authorized_keys and appends the missing ones', async () => {
     const r = root();
     mkdirSync(join(r, 'home/debian/.ssh'), { recursive: true });
     writeFileSync(join(r, 'home/debian/.ssh/authorized_keys'), 'ssh-rsa AAAAmine me@home\n', { mode: 0o600 });
-    runApply({ configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false });
+    await runApply({ configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false });
     const text = readFileSync(join(r, 'home/debian/.ssh/authorized_keys'), 'utf8');
     expect(text.startsWith('ssh-rsa AAAAmine me@home\nssh-ed25519 ')).toBe(true);
   });
 
-  it('adds the interfaces.d source line to an existing /etc/network/interfaces that lacks it', () => {
+  it('adds the interfaces.d source line to an existing /etc/network/interfaces that lacks it', async () => {
     const r = root();
     mkdirSync(join(r, 'etc/network'));
     writeFileSync(join(r, 'etc/network/interfaces'), 'auto lo\niface lo inet loopback\n');
-    runApply({ configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false });
+    await runApply({ configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false });
     expect(readFileSync(join(r, 'etc/network/interfaces'), 'utf8')).toMatch(/^auto lo\niface lo inet loopback\n\n# Added by v6agent.*\nsource \/etc\/network\/interfaces\.d\/\*\n$/);
   });
 
-  it('routes DNS through systemd-resolved when it owns resolv.conf', () => {
+  it('routes DNS through systemd-resolved when it owns resolv.conf', async () => {
     const r = root();
     symlinkSync('../run/systemd/resolve/stub-resolv.conf', join(r, 'etc/resolv.conf'));
-    const report = runApply({ configDrive: 'test/golden/v6only-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false });
+    const report = await runApply({ configDrive: 'test/golden/v6only-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false });
     expect(readFileSync(join(r, 'etc/systemd/resolved.conf.d/60-v6agent.conf'), 'utf8')).toContain('DNS=2001:db8:53::53\n');
     expect(report.notes.join('\n')).toMatch(/systemd-resolved/);
   });

@@ -24,20 +24,20 @@ function drive(name = 'dual-slaac'): string {
   return d;
 }
 
-function apply(configDrive: string, distro = 'debian', iface = IFACE): { root: string; report: ApplyReport } {
+async function apply(configDrive: string, distro = 'debian', iface = IFACE): Promise<{ root: string; report: ApplyReport }> {
   const root = makeRoot();
   cleanup.push(root);
-  return { root, report: runApply({ configDrive, root, distro, iface, dryRun: false }) };
+  return { root, report: await runApply({ configDrive, root, distro, iface, dryRun: false }) };
 }
 
 /** Runs apply, expects a bad-input error matching `message`, and proves the root is untouched. */
-function expectRejected(configDrive: string, message: RegExp): void {
+async function expectRejected(configDrive: string, message: RegExp): Promise<void> {
   const root = makeRoot();
   cleanup.push(root);
   const before = readTree(root);
   let error: unknown;
   try {
-    runApply({ configDrive, root, distro: 'debian', iface: IFACE, dryRun: false });
+    await runApply({ configDrive, root, distro: 'debian', iface: IFACE, dryRun: false });
   } catch (e) {
     error = e;
   }
@@ -48,174 +48,174 @@ function expectRejected(configDrive: string, message: RegExp): void {
 }
 
 describe('malformed files are rejected with the file named, and nothing is written', () => {
-  it('rejects network_data.json that is not JSON', () => {
+  it('rejects network_data.json that is not JSON', async () => {
     const d = drive();
     writeDriveFile(d, 'network_data.json', '{"links": [');
-    expectRejected(d, /network_data\.json: is not valid JSON/);
+    await expectRejected(d, /network_data\.json: is not valid JSON/);
   });
 
-  it('rejects an empty meta_data.json', () => {
+  it('rejects an empty meta_data.json', async () => {
     const d = drive();
     writeDriveFile(d, 'meta_data.json', '');
-    expectRejected(d, /meta_data\.json: is empty/);
+    await expectRejected(d, /meta_data\.json: is empty/);
   });
 
-  it('rejects a missing meta_data.json', () => {
+  it('rejects a missing meta_data.json', async () => {
     const d = drive();
     rmSync(join(d, 'openstack/latest/meta_data.json'));
-    expectRejected(d, /meta_data\.json: missing/);
+    await expectRejected(d, /meta_data\.json: missing/);
   });
 
-  it('rejects network_data.json that is not UTF-8', () => {
+  it('rejects network_data.json that is not UTF-8', async () => {
     const d = drive();
     writeDriveFile(d, 'network_data.json', Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]));
-    expectRejected(d, /network_data\.json: is not valid UTF-8/);
+    await expectRejected(d, /network_data\.json: is not valid UTF-8/);
   });
 
-  it('rejects an oversize network_data.json without reading it all', () => {
+  it('rejects an oversize network_data.json without reading it all', async () => {
     const d = drive();
     writeDriveFile(d, 'network_data.json', Buffer.alloc(5 * 1024 * 1024, 0x20));
-    expectRejected(d, /network_data\.json: is \d+ bytes, more than the \d+ allowed/);
+    await expectRejected(d, /network_data\.json: is \d+ bytes, more than the \d+ allowed/);
   });
 
-  it('rejects a JSON array where an object belongs', () => {
+  it('rejects a JSON array where an object belongs', async () => {
     const d = drive();
     writeDriveFile(d, 'network_data.json', '[]');
-    expectRejected(d, /network_data\.json: must contain a JSON object/);
+    await expectRejected(d, /network_data\.json: must contain a JSON object/);
   });
 });
 
 describe('invalid network values are rejected with the field named', () => {
-  it('rejects an address that is not IPv6', () => {
+  it('rejects an address that is not IPv6', async () => {
     const d = drive();
     editJson(d, 'network_data.json', (j) => (j.networks[1].ip_address = '2001:db8::zz'));
-    expectRejected(d, /networks\[1\]\.ip_address: "2001:db8::zz" is not an IPv6 address/);
+    await expectRejected(d, /networks\[1\]\.ip_address: "2001:db8::zz" is not an IPv6 address/);
   });
 
-  it('rejects a prefix longer than 128', () => {
+  it('rejects a prefix longer than 128', async () => {
     const d = drive();
     editJson(d, 'network_data.json', (j) => (j.networks[1].netmask = '129'));
-    expectRejected(d, /networks\[1\]\.netmask: prefix length 129 is out of range 0-128/);
+    await expectRejected(d, /networks\[1\]\.netmask: prefix length 129 is out of range 0-128/);
   });
 
-  it('rejects an address/129 form', () => {
+  it('rejects an address/129 form', async () => {
     const d = drive();
     editJson(d, 'network_data.json', (j) => {
       j.networks[1].ip_address = '2001:db8:10:1::5/129';
       delete j.networks[1].netmask;
     });
-    expectRejected(d, /networks\[1\]\.netmask: prefix length 129/);
+    await expectRejected(d, /networks\[1\]\.netmask: prefix length 129/);
   });
 
-  it('rejects a non-contiguous mask', () => {
+  it('rejects a non-contiguous mask', async () => {
     const d = drive();
     editJson(d, 'network_data.json', (j) => (j.networks[1].netmask = 'ffff:0:ffff::'));
-    expectRejected(d, /networks\[1\]\.netmask: mask ffff:0:ffff:: is not contiguous/);
+    await expectRejected(d, /networks\[1\]\.netmask: mask ffff:0:ffff:: is not contiguous/);
   });
 
-  it('rejects a network on an unknown link', () => {
+  it('rejects a network on an unknown link', async () => {
     const d = drive();
     editJson(d, 'network_data.json', (j) => (j.networks[1].link = 'tap-nowhere'));
-    expectRejected(d, /networks\[1\]\.link: unknown link "tap-nowhere"/);
+    await expectRejected(d, /networks\[1\]\.link: unknown link "tap-nowhere"/);
   });
 
-  it('rejects a VLAN on an unknown link', () => {
+  it('rejects a VLAN on an unknown link', async () => {
     const d = drive('vlan');
     editJson(d, 'network_data.json', (j) => (j.links[1].vlan_link = 'nope'));
-    expectRejected(d, /links\[1\]\.vlan_link: unknown link "nope"/);
+    await expectRejected(d, /links\[1\]\.vlan_link: unknown link "nope"/);
   });
 
-  it('rejects a MAC address with a newline in it', () => {
+  it('rejects a MAC address with a newline in it', async () => {
     const d = drive();
     editJson(d, 'network_data.json', (j) => (j.links[0].ethernet_mac_address = 'fa:16:3e:5c:2a:7e\nauto evil'));
-    expectRejected(d, /links\[0\]\.ethernet_mac_address: .* is not a MAC address/);
+    await expectRejected(d, /links\[0\]\.ethernet_mac_address: .* is not a MAC address/);
   });
 
-  it('rejects a VLAN id with shell in it', () => {
+  it('rejects a VLAN id with shell in it', async () => {
     const d = drive('vlan');
     editJson(d, 'network_data.json', (j) => (j.links[1].vlan_id = '100; reboot'));
-    expectRejected(d, /links\[1\]\.vlan_id: must be an integer from 1 to 4094/);
+    await expectRejected(d, /links\[1\]\.vlan_id: must be an integer from 1 to 4094/);
   });
 
-  it('rejects an MTU that is not a number', () => {
+  it('rejects an MTU that is not a number', async () => {
     const d = drive();
     editJson(d, 'network_data.json', (j) => (j.links[0].mtu = '1500\nup reboot'));
-    expectRejected(d, /links\[0\]\.mtu: must be an integer/);
+    await expectRejected(d, /links\[0\]\.mtu: must be an integer/);
   });
 
-  it('rejects a gateway that is not an address', () => {
+  it('rejects a gateway that is not an address', async () => {
     const d = drive();
     editJson(d, 'network_data.json', (j) => (j.networks[1].routes[0].gateway = '$(reboot)'));
-    expectRejected(d, /networks\[1\]\.routes\[0\]\.gateway: "\$\(reboot\)" is not an IPv6 address/);
+    await expectRejected(d, /networks\[1\]\.routes\[0\]\.gateway: "\$\(reboot\)" is not an IPv6 address/);
   });
 
-  it('rejects a nameserver that is not an address', () => {
+  it('rejects a nameserver that is not an address', async () => {
     const d = drive();
     editJson(d, 'network_data.json', (j) => (j.services[0].address = '192.0.2.53\nnameserver 203.0.113.1'));
-    expectRejected(d, /services\[0\]\.address: .* is not an IP address/);
+    await expectRejected(d, /services\[0\]\.address: .* is not an IP address/);
   });
 });
 
 describe('hostile strings in free-text fields are dropped with a warning', () => {
   const hostile = ['$(reboot)', '`reboot`', 'a;reboot', 'web\nnameserver 203.0.113.66', '../../etc/shadow'];
 
-  it.each(hostile)('drops the host name %j', (name) => {
+  it.each(hostile)('drops the host name %j', async (name) => {
     const d = drive();
     editJson(d, 'meta_data.json', (j) => (j.hostname = name));
-    const { root, report } = apply(d);
+    const { root, report } = await apply(d);
     expect(report.warnings.map((w) => w.where)).toContain('meta_data.json: hostname');
     expect(readdirSync(join(root, 'etc'))).not.toContain('hostname');
   });
 
-  it('drops SSH keys that carry options or extra lines', () => {
+  it('drops SSH keys that carry options or extra lines', async () => {
     const d = drive();
     editJson(d, 'meta_data.json', (j) => {
       j.public_keys = { a: 'command="reboot" ssh-ed25519 AAAA x', b: 'ssh-ed25519 AAAA x\nssh-rsa BBBB y' };
       j.keys = [];
     });
-    const { root, report } = apply(d);
+    const { root, report } = await apply(d);
     expect(report.warnings.filter((w) => /public_keys/.test(w.where))).toHaveLength(2);
     expect(readTree(root)['/home/debian/.ssh/authorized_keys']).toBeUndefined();
   });
 
-  it('drops search domains that would inject resolv.conf lines', () => {
+  it('drops search domains that would inject resolv.conf lines', async () => {
     const d = drive();
     editJson(d, 'network_data.json', (j) => (j.networks[1].dns_search = ['good.example', 'x\nnameserver 203.0.113.66']));
-    const { root, report } = apply(d);
+    const { root, report } = await apply(d);
     expect(report.warnings.some((w) => /dns_search/.test(w.where))).toBe(true);
     expect(readFileSync(join(root, 'etc/resolv.conf'), 'utf8')).toContain('search good.example\n');
     expect(readFileSync(join(root, 'etc/resolv.conf'), 'utf8')).not.toContain('203.0.113.66');
   });
 
-  it('drops bonding options that are not simple values', () => {
+  it('drops bonding options that are not simple values', async () => {
     const d = drive('bond');
     editJson(d, 'network_data.json', (j) => (j.links[2].bond_miimon = "100'; reboot; '"));
-    const { root, report } = apply(d, 'rhel', ['fa:16:3e:5c:2a:7e=eth0', 'fa:16:3e:11:22:33=eth1']);
+    const { root, report } = await apply(d, 'rhel', ['fa:16:3e:5c:2a:7e=eth0', 'fa:16:3e:11:22:33=eth1']);
     expect(report.warnings.some((w) => /bond_miimon/.test(w.where))).toBe(true);
     expect(readFileSync(join(root, 'etc/sysconfig/network-scripts/ifcfg-bond0'), 'utf8')).toContain("BONDING_OPTS='mode=802.3ad xmit_hash_policy=layer3+4'");
   });
 
-  it('drops a cloud-config user whose name is a path', () => {
+  it('drops a cloud-config user whose name is a path', async () => {
     const d = drive();
     writeDriveFile(d, 'user_data', '#cloud-config\nusers:\n  - name: ../../root\n    ssh_authorized_keys: [ssh-ed25519 AAAA x]\n');
-    const { report } = apply(d);
+    const { report } = await apply(d);
     expect(report.warnings.map((w) => w.where)).toContain(`${join(d, 'openstack/latest/user_data')}: users[0].name`);
   });
 
-  it('skips a network type it does not know, with a warning', () => {
+  it('skips a network type it does not know, with a warning', async () => {
     const d = drive();
     editJson(d, 'network_data.json', (j) => (j.networks[1].type = 'ipv6_$(reboot)'));
-    const { report } = apply(d);
+    const { report } = await apply(d);
     expect(report.warnings.some((w) => /networks\[1\]\.type/.test(w.where))).toBe(true);
     expect(report.interfaces[0]!.summary).toBe('IPv4 dhcp');
   });
 });
 
 describe('user_data', () => {
-  it('warns about malformed YAML with its line and still applies the rest', () => {
+  it('warns about malformed YAML with its line and still applies the rest', async () => {
     const d = drive();
     writeDriveFile(d, 'user_data', '#cloud-config\nhostname: ok\nusers: [\n  - name: x\n');
-    const { root, report } = apply(d);
+    const { root, report } = await apply(d);
     expect(report.warnings.some((w) => /user_data: line \d+/.test(w.where) && /invalid YAML/.test(w.message))).toBe(true);
     expect(readFileSync(join(root, 'etc/network/interfaces.d/50-v6agent'), 'utf8')).toContain('inet6 auto');
   });
@@ -224,10 +224,10 @@ describe('user_data', () => {
     ['a shell script', '#!/bin/sh\ntouch /tmp/pwned\n'],
     ['MIME multipart', 'Content-Type: multipart/mixed; boundary="x"\nMIME-Version: 1.0\n\n--x\n'],
     ['gzip', Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00])],
-  ])('leaves %s alone without error', (_, content) => {
+  ])('leaves %s alone without error', async (_, content) => {
     const d = drive();
     writeDriveFile(d, 'user_data', content);
-    const { report } = apply(d);
+    const { report } = await apply(d);
     expect(report.warnings.filter((w) => /user_data/.test(w.where))).toEqual([]);
   });
 });
@@ -249,18 +249,18 @@ describe('every generated ifcfg file is inert when bash sources it', () => {
       }
     });
 
-  function ifcfgFiles(): string[] {
-    const { root } = apply(hostileDrive(), 'rhel', ['fa:16:3e:5c:2a:7e=eth0', 'fa:16:3e:11:22:33=eth1']);
+  async function ifcfgFiles(): Promise<string[]> {
+    const { root } = await apply(hostileDrive(), 'rhel', ['fa:16:3e:5c:2a:7e=eth0', 'fa:16:3e:11:22:33=eth1']);
     const dirs = [join(root, 'etc/sysconfig/network-scripts'), ...goldenRhel];
     return dirs.flatMap((dir) => readdirSync(dir).filter((f) => f.startsWith('ifcfg-')).map((f) => join(dir, f)));
   }
 
-  it('passes bash -n', () => {
-    for (const f of ifcfgFiles()) expect(spawnSync('bash', ['-n', f]).status, f).toBe(0);
+  it('passes bash -n', async () => {
+    for (const f of await ifcfgFiles()) expect(spawnSync('bash', ['-n', f]).status, f).toBe(0);
   });
 
-  it('defines only quoted KEY=value lines', () => {
-    for (const f of ifcfgFiles()) {
+  it('defines only quoted KEY=value lines', async () => {
+    for (const f of await ifcfgFiles()) {
       for (const line of readFileSync(f, 'utf8').split('\n')) {
         if (line === '' || line.startsWith('#')) continue;
         expect(line, f).toMatch(/^[A-Z][A-Z0-9_]*='[^']*'$/);
@@ -268,8 +268,8 @@ describe('every generated ifcfg file is inert when bash sources it', () => {
     }
   });
 
-  it('sets exactly the variables it lists and runs no command under env -i', () => {
-    for (const f of ifcfgFiles()) {
+  it('sets exactly the variables it lists and runs no command under env -i', async () => {
+    for (const f of await ifcfgFiles()) {
       // PATH points nowhere: any command the file ran would fail loudly on stderr.
       // Only builtins here, so the script itself needs no PATH.
       const script = 'declare -A seen; v=; seen[seen]=1; for v in $(compgen -v); do seen[$v]=1; done; . "$1"; for v in $(compgen -v); do [[ -z ${seen[$v]} ]] && echo "$v"; done';

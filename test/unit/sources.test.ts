@@ -8,26 +8,26 @@ import { runMetadata } from '../../agent/commands/metadata.js';
 import { interfaceNames } from '../../agent/load.js';
 
 describe('config drive', () => {
-  it('prefers openstack/latest', () => {
+  it('prefers openstack/latest', async () => {
     const d = mkdtempSync(join(tmpdir(), 'v6-'));
     for (const v of ['2015-10-15', 'latest', '2018-08-27']) mkdirSync(join(d, v));
     expect(chooseVersion(d)).toBe('latest');
   });
 
-  it('falls back to the newest dated version', () => {
+  it('falls back to the newest dated version', async () => {
     const d = mkdtempSync(join(tmpdir(), 'v6-'));
     for (const v of ['2015-10-15', '2025-04-04', '2018-08-27', 'content']) mkdirSync(join(d, v));
     expect(chooseVersion(d)).toBe('2025-04-04');
   });
 
-  it('reads an iso9660 volume label', () => {
+  it('reads an iso9660 volume label', async () => {
     const head = Buffer.alloc(16 * 2048 + 72, 0x20);
     head.write('CD001', 16 * 2048 + 1, 'latin1');
     head.write('config-2', 16 * 2048 + 40, 'latin1');
     expect(readFsLabel(head)).toEqual({ fsType: 'iso9660', label: 'config-2' });
   });
 
-  it('reads a FAT16 label, which vfat may upper-case', () => {
+  it('reads a FAT16 label, which vfat may upper-case', async () => {
     const head = Buffer.alloc(16 * 2048 + 72, 0);
     head.write('CONFIG-2   FAT16   ', 43, 'latin1');
     head[510] = 0x55;
@@ -47,44 +47,44 @@ describe('distro detection', () => {
     expect(detectDistro(text)).toMatchObject({ name, format });
   });
 
-  it('knows nothing of other distros', () => {
+  it('knows nothing of other distros', async () => {
     expect(detectDistro('ID=arch')).toBeUndefined();
   });
 });
 
 describe('the model from a drive', () => {
-  it('puts IPv6 nameservers first on an IPv6-only instance and keeps at most 3', () => {
-    const { instance, warnings } = runMetadata({ configDrive: 'test/golden/dns-limits/drive', iface: [] });
+  it('puts IPv6 nameservers first on an IPv6-only instance and keeps at most 3', async () => {
+    const { instance, warnings } = await runMetadata({ configDrive: 'test/golden/dns-limits/drive', iface: [] });
     expect(instance.dns.nameservers).toEqual(['2001:db8:53::54', '2001:db8:53::53', '2001:db8:53::55']);
     expect(warnings.some((w) => /glibc uses only 3/.test(w.message))).toBe(true);
   });
 
-  it('prefers user_data hostname and fqdn over meta_data', () => {
-    const { instance } = runMetadata({ configDrive: 'test/golden/user-data/drive', iface: [] });
+  it('prefers user_data hostname and fqdn over meta_data', async () => {
+    const { instance } = await runMetadata({ configDrive: 'test/golden/user-data/drive', iface: [] });
     expect(instance).toMatchObject({ hostname: 'web1', fqdn: 'web1.example.org' });
   });
 
-  it('takes the short name and FQDN from meta_data hostname', () => {
-    const { instance } = runMetadata({ configDrive: 'test/golden/dual-slaac/drive', iface: [] });
+  it('takes the short name and FQDN from meta_data hostname', async () => {
+    const { instance } = await runMetadata({ configDrive: 'test/golden/dual-slaac/drive', iface: [] });
     expect(instance).toMatchObject({ hostname: 'demo', fqdn: 'demo.novalocal' });
   });
 
-  it('names NICs by MAC from /sys/class/net, case-insensitively', () => {
+  it('names NICs by MAC from /sys/class/net, case-insensitively', async () => {
     const sys = mkdtempSync(join(tmpdir(), 'v6-sys-'));
     mkdirSync(join(sys, 'ens3', 'device'), { recursive: true });
     writeFileSync(join(sys, 'ens3', 'address'), 'FA:16:3E:5C:2A:7E\n');
     expect(interfaceNames(new Map(), { sysfs: true, fallback: false }, sys).nameFor('fa:16:3e:5c:2a:7e')).toBe('ens3');
   });
 
-  it('lets --iface override the live name', () => {
+  it('lets --iface override the live name', async () => {
     const sys = mkdtempSync(join(tmpdir(), 'v6-sys-'));
     mkdirSync(join(sys, 'ens3'));
     writeFileSync(join(sys, 'ens3', 'address'), 'fa:16:3e:5c:2a:7e\n');
     expect(interfaceNames(new Map([['fa:16:3e:5c:2a:7e', 'eth9']]), { sysfs: true, fallback: false }, sys).nameFor('fa:16:3e:5c:2a:7e')).toBe('eth9');
   });
 
-  it('keeps the drive expected address for dynamic modes without configuring it', () => {
-    const { instance } = runMetadata({ configDrive: 'test/golden/v6only-slaac/drive', iface: [] });
+  it('keeps the drive expected address for dynamic modes without configuring it', async () => {
+    const { instance } = await runMetadata({ configDrive: 'test/golden/v6only-slaac/drive', iface: [] });
     expect(instance.interfaces[0]!.ipv6).toMatchObject({ mode: 'slaac', addresses: [{ address: '2001:db8:10:1:f816:3eff:fe5c:2a7e', prefix: 64 }], gateway: '2001:db8:10:1::1' });
   });
 });

@@ -1,0 +1,123 @@
+// npm run bench: the whole `dist/v6agent apply --root` process on bundled
+// example drives, each run into a fresh empty root made before the clock
+// starts; alternated with cloud-init's own ENI renderer on the same drive.
+// Prints a table and writes bench/results.json. Timing lives here, never in tests.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const BIN = resolve('dist/v6agent');
+const RUNS = Number(process.env.BENCH_RUNS ?? 21);
+const WARMUP = 3;
+const CASES = [
+  { name: 'dual-stack (dhcpv6-stateless)', drive: 'test/golden/dual-dhcpv6-stateless/drive' },
+  { name: 'IPv6-only (static)', drive: 'test/golden/v6only-static/drive' },
+];
+const SYSTEM_PYTHON = '/usr/bin/python3';
+const json = process.argv.includes('--json');
+const log = (s) => (json ? process.stderr : process.stdout).write(`${s}\n`);
+
+if (!existsSync(BIN)) throw new Error('dist/v6agent missing: run `npm run build` (npm run bench does)');
+
+function freshRoot() {
+  const root = mkdtempSync(join(tmpdir(), 'v6agent-bench-'));
+  mkdirSync(join(root, 'etc'));
+  writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/bash\ndebian:x:1000:1000::/home/debian:/bin/bash\n');
+  return root;
+}
+
+const commands = {
+  v6agent: (drive, root) => [BIN, ['apply', '--config-drive', drive, '--root', root, '--distro', 'debian', '--iface', 'fa:16:3e:5c:2a:7e=eth0']],
+  'cloud-init': (drive, root) => [SYSTEM_PYTHON, ['bench/cloudinit-render.py', drive, root]],
+};
+
+function timeOnce(tool, drive) {
+  const root = freshRoot();
+  const [cmd, args] = commands[tool](drive, root);
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  rmSync(root, { recursive: true, force: true });
+  if (r.status !== 0) throw new Error(`${tool} failed: ${r.stderr}`);
+  return ms;
+}
+
+/** Peak RSS in MB from GNU time, on separate (untimed) runs. */
+function peakRss(tool, drive) {
+  const samples = [];
+  for (let i = 0; i < 5; i++) {
+    const root = freshRoot();
+    const [cmd, args] = commands[tool](drive, root);
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+    rmSync(root, { recursive: true, force: true });
+    samples.push(Number(r.stderr.trim().split('\n').pop()) / 1024);
+  }
+  return Math.max(...samples);
+}
+
+function stats(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1], runs: s.length };
+}
+
+function ensureCloudInit() {
+  const has = () => spawnSync(SYSTEM_PYTHON, ['-c', 'import cloudinit.net.eni'], { stdio: 'ignore' }).status === 0;
+  if (has()) return true;
+  if (process.getuid?.() === 0) {
+    log('bench: installing Debian cloud-init to compare against (apt-get install cloud-init)…');
+    spawnSync('apt-get', ['install', '-y', '-qq', 'cloud-init'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  }
+  return has();
+}
+
+function ensureGnuTime() {
+  if (existsSync('/usr/bin/time')) return true;
+  if (process.getuid?.() === 0) spawnSync('apt-get', ['install', '-y', '-qq', 'time'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  return existsSync('/usr/bin/time');
+}
+
+const withCloudInit = ensureCloudInit();
+const withTime = ensureGnuTime();
+const cloudInitVersion = withCloudInit ? execFileSync(SYSTEM_PYTHON, ['-c', 'import cloudinit.version as v; print(v.version_string())'], { encoding: 'utf8' }).trim() : null;
+const tools = withCloudInit ? ['v6agent', 'cloud-init'] : ['v6agent'];
+if (!withCloudInit) log('bench: cloud-init not installed (run as root to install it); v6agent only');
+
+const results = [];
+for (const c of CASES) {
+  for (const tool of tools) for (let i = 0; i < WARMUP; i++) timeOnce(tool, c.drive);
+  const times = Object.fromEntries(tools.map((t) => [t, []]));
+  // Alternate the tools so drift in machine load hits both alike.
+  for (let i = 0; i < RUNS; i++) for (const tool of tools) times[tool].push(timeOnce(tool, c.drive));
+  const row = { case: c.name, drive: c.drive, tools: {} };
+  for (const tool of tools) row.tools[tool] = { ms: stats(times[tool]), peakRssMB: withTime ? peakRss(tool, c.drive) : null };
+  if (withCloudInit) row.ratio = row.tools.v6agent.ms.median / row.tools['cloud-init'].ms.median;
+  results.push(row);
+}
+
+const cpu = cpus()[0]?.model ?? 'unknown CPU';
+const report = {
+  date: new Date().toISOString(),
+  machine: `${cpus().length} x ${cpu}`,
+  binaryBytes: statSync(BIN).size,
+  cloudInit: cloudInitVersion,
+  targets: { medianMs: 60, ratio: 0.35, peakRssMB: 60, binaryMB: 110 },
+  results,
+};
+mkdirSync('bench', { recursive: true });
+writeFileSync('bench/results.json', `${JSON.stringify(report, null, 2)}\n`);
+
+const f = (x) => x.toFixed(1);
+log(`v6agent bench — ${report.date}, ${report.machine}`);
+log(`binary: dist/v6agent ${f(report.binaryBytes / 1e6)} MB${cloudInitVersion ? `; cloud-init ${cloudInitVersion}` : ''}; ${RUNS} timed runs after ${WARMUP} warm-up, alternating`);
+log('');
+log(`${'case'.padEnd(32)}${'tool'.padEnd(12)}${'median ms'.padStart(10)}${'min'.padStart(8)}${'max'.padStart(8)}${'peak RSS MB'.padStart(13)}`);
+for (const r of results) {
+  for (const [tool, t] of Object.entries(r.tools)) {
+    log(`${r.case.padEnd(32)}${tool.padEnd(12)}${f(t.ms.median).padStart(10)}${f(t.ms.min).padStart(8)}${f(t.ms.max).padStart(8)}${(t.peakRssMB === null ? '-' : f(t.peakRssMB)).padStart(13)}`);
+  }
+  if (r.ratio !== undefined) log(`${''.padEnd(32)}${'ratio'.padEnd(12)}${r.ratio.toFixed(2).padStart(10)}  (v6agent / cloud-init, median)`);
+}
+log('');
+log('wrote bench/results.json');
+if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
