@@ -1,0 +1,43 @@
+/** Reading the guest's state back, and waiting for SLAAC/DAD to settle. */
+import type { Lab } from './lab.js';
+
+export interface GuestAddress {
+  family: 'inet' | 'inet6';
+  local: string;
+  prefixlen: number;
+  scope: string;
+  dynamic?: boolean;
+  tentative?: boolean;
+  temporary?: boolean;
+  stable_privacy?: boolean;
+  valid_life_time?: number;
+}
+
+export async function addresses(lab: Lab): Promise<GuestAddress[]> {
+  const [link] = (await lab.guestJson(['addr', 'show', 'dev', 'eth0'])) as { addr_info: GuestAddress[] }[];
+  return link?.addr_info ?? [];
+}
+
+export async function globals(lab: Lab, family: 'inet' | 'inet6'): Promise<GuestAddress[]> {
+  return (await addresses(lab)).filter((a) => a.family === family && a.scope === 'global');
+}
+
+export async function routes6(lab: Lab): Promise<{ dst: string; gateway?: string; protocol?: string; dev: string }[]> {
+  return lab.guestJson(['-6', 'route', 'show', 'dev', 'eth0']);
+}
+
+export async function mtu(lab: Lab): Promise<number> {
+  const [link] = (await lab.guestJson(['link', 'show', 'dev', 'eth0'])) as { mtu: number }[];
+  return link!.mtu;
+}
+
+/** Poll until `done` holds (SLAAC and DAD take a few seconds after link-up), or give up. */
+export async function waitFor<T>(what: string, probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (done(v)) return v;
+    if (Date.now() > deadline) throw new Error(`lab: timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

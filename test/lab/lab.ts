@@ -1,0 +1,291 @@
+/**
+ * A Neutron-like IPv6 subnet in network namespaces, made per test and removed
+ * afterwards. Topology:
+ *
+ *   guest netns "…g": eth0 (the instance's port, MAC fa:16:3e:…)
+ *          │ veth
+ *   router netns "…r": rp0 ─ br0 ─ k0 (keeper veth, so a guest link bounce
+ *                      does not drop br0's carrier and restart radvd)
+ *                      br0: 2001:db8:cafe:1::1/64, 192.0.2.1/24; radvd; dnsmasq
+ *
+ * The guest runs commands with its own /etc (an overlay whose upper layer is
+ * the tree v6agent rendered), /run and /var/lib/dhcp, and with the host's
+ * ifupdown and dhclient hooks masked: nothing reaches the host's files.
+ * Only documentation prefixes and link-local addresses are used.
+ */
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export const PREFIX = '2001:db8:cafe:1::';
+export const ROUTER_V6 = '2001:db8:cafe:1::1';
+export const ROUTER_V4 = '192.0.2.1';
+export const DHCP6_DNS = '2001:db8:cafe:a::e';
+export const DHCP6_RANGE = ['2001:db8:cafe:1::100', '2001:db8:cafe:1::1ff'] as const;
+const ROUTER_MAC = 'fa:16:3e:aa:bb:01';
+
+/** Router behaviour per Neutron subnet mode (neutron/agent/linux/ra.py). */
+export type LabMode = 'slaac' | 'dhcpv6-stateless' | 'dhcpv6-stateful' | 'static';
+
+export interface LabOptions {
+  readonly mode: LabMode;
+  /** Serve DHCPv4 too (dual-stack port). */
+  readonly ipv4: boolean;
+  readonly guestMac: string;
+  /** Router-advertised link MTU, if any. */
+  readonly mtu?: number;
+}
+
+const NAME_PREFIX = 'v6l';
+let counter = 0;
+
+/** Processes and namespaces we created, so an interrupted run can still clean up. */
+const live = new Set<Lab>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const lab of live) lab.destroySync();
+    process.exit(130);
+  });
+}
+process.once('exit', () => {
+  for (const lab of live) lab.destroySync();
+});
+
+export class Lab {
+  readonly router: string;
+  readonly guest: string;
+  readonly dir: string;
+  private readonly daemons: ChildProcess[] = [];
+
+  private constructor(readonly opts: LabOptions) {
+    const id = `${NAME_PREFIX}${process.pid.toString(36)}x${(counter++).toString(36)}`;
+    this.router = `${id}r`;
+    this.guest = `${id}g`;
+    this.dir = mkdtempSync(join(tmpdir(), `${id}-`));
+  }
+
+  static async create(opts: LabOptions): Promise<Lab> {
+    const lab = new Lab(opts);
+    live.add(lab);
+    try {
+      await lab.build();
+    } catch (e) {
+      await lab.destroy();
+      throw e;
+    }
+    return lab;
+  }
+
+  /** The guest's own /etc upper layer: point `v6agent apply --root` at its parent. */
+  get guestRoot(): string {
+    return join(this.dir, 'root');
+  }
+
+  private async build(): Promise<void> {
+    for (const d of ['root/etc', 'etcwork', 'run/network', 'dhcp', 'empty']) mkdirSync(join(this.dir, d), { recursive: true });
+    const R = this.router;
+    const G = this.guest;
+    await ip('netns', 'add', R);
+    await ip('netns', 'add', G);
+    // Router: no DAD on its own addresses, forwarding on so radvd advertises a default route.
+    await nsSysctl(R, 'net.ipv6.conf.default.accept_dad', '0');
+    await nsSysctl(R, 'net.ipv6.conf.all.forwarding', '1');
+    await ip('-n', R, 'link', 'add', 'br0', 'type', 'bridge');
+    await ip('-n', R, 'link', 'set', 'br0', 'address', ROUTER_MAC);
+    await ip('-n', R, 'link', 'add', 'rp0', 'type', 'veth', 'peer', 'name', 'eth0');
+    await ip('-n', R, 'link', 'set', 'eth0', 'netns', G);
+    await ip('-n', R, 'link', 'add', 'k0', 'type', 'veth', 'peer', 'name', 'k1');
+    for (const port of ['rp0', 'k0']) await ip('-n', R, 'link', 'set', port, 'master', 'br0', 'up');
+    await ip('-n', R, 'link', 'set', 'k1', 'up');
+    await ip('-n', R, 'link', 'set', 'br0', 'up');
+    await ip('-n', R, 'addr', 'add', `${ROUTER_V6}/64`, 'dev', 'br0', 'nodad');
+    await ip('-n', R, 'addr', 'add', `${ROUTER_V4}/24`, 'dev', 'br0');
+    // Guest: the port starts down, as at boot.
+    await ip('-n', G, 'link', 'set', 'lo', 'up');
+    await ip('-n', G, 'link', 'set', 'eth0', 'address', this.opts.guestMac);
+    await this.startRadvd();
+    if (this.opts.mode === 'dhcpv6-stateless' || this.opts.mode === 'dhcpv6-stateful' || this.opts.ipv4) await this.startDnsmasq();
+  }
+
+  /** The router's link-local address (EUI-64 of its MAC, DAD off). */
+  get routerLinkLocal(): string {
+    return 'fe80::f816:3eff:feaa:bb01';
+  }
+
+  private async startRadvd(): Promise<void> {
+    const m = this.opts.mode;
+    const lines = [
+      'interface br0 {',
+      '  AdvSendAdvert on;',
+      '  MinRtrAdvInterval 30;',
+      '  MaxRtrAdvInterval 100;',
+      ...(this.opts.mtu ? [`  AdvLinkMTU ${this.opts.mtu};`] : []),
+      ...(m === 'dhcpv6-stateless' ? ['  AdvOtherConfigFlag on;'] : []),
+      ...(m === 'dhcpv6-stateful' ? ['  AdvManagedFlag on;'] : []),
+      ...(m === 'static' ? [] : [`  prefix ${PREFIX}/64 {`, '    AdvOnLink on;', `    AdvAutonomous ${m === 'dhcpv6-stateful' ? 'off' : 'on'};`, '  };']),
+      '  route fe80::a9fe:a9fe/128 {',
+      '  };',
+      '};',
+    ];
+    const conf = join(this.dir, 'radvd.conf');
+    writeFileSync(conf, `${lines.join('\n')}\n`);
+    this.daemon(this.router, ['radvd', '-n', '-C', conf, '-p', join(this.dir, 'radvd.pid'), '-m', 'logfile', '-l', join(this.dir, 'radvd.log')]);
+  }
+
+  private async startDnsmasq(): Promise<void> {
+    const args = [
+      'dnsmasq', '-k', '--conf-file=/dev/null', '--port=0', '--interface=br0', '--bind-interfaces',
+      `--pid-file=${join(this.dir, 'dnsmasq.pid')}`, `--dhcp-leasefile=${join(this.dir, 'dnsmasq.leases')}`,
+      `--log-facility=${join(this.dir, 'dnsmasq.log')}`, '--log-dhcp', '--user=root', '--group=root',
+    ];
+    // As Neutron's dhcp.py: stateless answers information requests; stateful leases addresses.
+    if (this.opts.mode === 'dhcpv6-stateless') args.push(`--dhcp-range=${PREFIX},static,64,1h`);
+    if (this.opts.mode === 'dhcpv6-stateful') args.push(`--dhcp-range=${DHCP6_RANGE[0]},${DHCP6_RANGE[1]},64,1h`);
+    if (this.opts.mode === 'dhcpv6-stateless' || this.opts.mode === 'dhcpv6-stateful') {
+      args.push(`--dhcp-option=option6:dns-server,[${DHCP6_DNS}]`, '--dhcp-option=option6:domain-search,openstacklocal');
+    }
+    if (this.opts.ipv4) args.push('--dhcp-range=192.0.2.100,192.0.2.200,255.255.255.0,1h', `--dhcp-option=option:router,${ROUTER_V4}`);
+    this.daemon(this.router, args);
+  }
+
+  private daemon(ns: string, argv: string[]): void {
+    const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => {
+      if (code && !this.destroyed) console.error(`lab ${ns}: ${argv[0]} exited ${code}: ${stderr.trim()}`);
+    });
+    this.daemons.push(child);
+  }
+
+  /**
+   * Run a command in the guest with its private /etc, /run and /var/lib/dhcp.
+   * `ip netns exec` already gives each command a mount namespace of its own,
+   * slave to the host's, so these mounts never propagate back.
+   */
+  async inGuest(argv: readonly string[], timeoutMs = 30_000): Promise<{ stdout: string; stderr: string; ms: number }> {
+    const hooks = ['/etc/network/if-pre-up.d', '/etc/network/if-up.d', '/etc/network/if-down.d', '/etc/network/if-post-down.d', '/etc/dhcp/dhclient-enter-hooks.d', '/etc/dhcp/dhclient-exit-hooks.d'];
+    const setup = [
+      `mount -n -t overlay overlay -o lowerdir=/etc,upperdir=${this.guestRoot}/etc,workdir=${this.dir}/etcwork /etc`,
+      ...hooks.map((h) => `if [ -d ${h} ]; then mount -n --bind ${this.dir}/empty ${h}; fi`),
+      `mount -n --bind ${this.dir}/run /run`,
+      `mkdir -p /var/lib/dhcp && mount -n --bind ${this.dir}/dhcp /var/lib/dhcp`,
+      'exec "$@"',
+    ].join(' && ');
+    const t0 = performance.now();
+    const r = await run('ip', ['netns', 'exec', this.guest, 'sh', '-c', setup, 'sh', ...argv], { timeout: timeoutMs, killSignal: 'SIGKILL' });
+    return { ...r, ms: performance.now() - t0 };
+  }
+
+  async guestJson(args: readonly string[]): Promise<any> {
+    const { stdout } = await run('ip', ['-n', this.guest, '-j', ...args]);
+    return JSON.parse(stdout);
+  }
+
+  async guestSysctl(key: string): Promise<string> {
+    const { stdout } = await run('ip', ['netns', 'exec', this.guest, 'sysctl', '-n', key]);
+    return stdout.trim();
+  }
+
+  async setGuestSysctl(key: string, value: string): Promise<void> {
+    await nsSysctl(this.guest, key, value);
+  }
+
+  /** The guest's /etc/resolv.conf as it is now (what v6agent wrote, or dhclient after it). */
+  guestFile(path: string): string | undefined {
+    const p = join(this.guestRoot, path);
+    return existsSync(p) ? readFileSync(p, 'utf8') : undefined;
+  }
+
+  /** What dnsmasq logged (every DHCP exchange, with --log-dhcp); empty if it was not started. */
+  dnsmasqLog(): string {
+    const p = join(this.dir, 'dnsmasq.log');
+    return existsSync(p) ? readFileSync(p, 'utf8') : '';
+  }
+
+  guestStateFiles(): string[] {
+    return [...readdirSync(join(this.dir, 'run')).map((f) => `/run/${f}`), ...readdirSync(join(this.dir, 'dhcp')).map((f) => `/var/lib/dhcp/${f}`)];
+  }
+
+  private destroyed = false;
+
+  async destroy(): Promise<void> {
+    this.destroySync();
+  }
+
+  /** Stop every process in both namespaces (ours by construction), then delete them. */
+  destroySync(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    live.delete(this);
+    for (const ns of [this.guest, this.router]) killNamespace(ns);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+async function ip(...args: string[]): Promise<void> {
+  await run('ip', args);
+}
+
+async function nsSysctl(ns: string, key: string, value: string): Promise<void> {
+  await run('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', `${key}=${value}`]);
+}
+
+
+function pidsIn(ns: string): number[] {
+  try {
+    return execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** A zombie has exited; it only waits for its parent to reap it. */
+function alive(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function killNamespace(ns: string): void {
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    const pids = pidsIn(ns);
+    if (pids.length === 0) break;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // already gone
+      }
+    }
+    const deadline = Date.now() + 2000;
+    while (pidsIn(ns).some(alive) && Date.now() < deadline) execFileSync('sleep', ['0.05']);
+  }
+  try {
+    execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+  } catch {
+    // never created
+  }
+}
+
+/** Namespaces left by an earlier run that was killed outright (its PID is in the name). */
+export function sweepStaleLabs(): void {
+  let names: string[] = [];
+  try {
+    names = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0]!).filter(Boolean);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = new RegExp(`^${NAME_PREFIX}([0-9a-z]+)x[0-9a-z]+[rg]$`).exec(name);
+    if (!m) continue;
+    const pid = parseInt(m[1]!, 36);
+    if (pid !== process.pid && !existsSync(`/proc/${pid}`)) killNamespace(name);
+  }
+}

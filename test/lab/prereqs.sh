@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install what the netns lab needs, from Debian's archive, if any of it is missing.
+# Run as root (the lab tests call this before they start).
+set -euo pipefail
+need=()
+command -v radvd >/dev/null || need+=(radvd)
+command -v dnsmasq >/dev/null || need+=(dnsmasq-base)
+command -v ifup >/dev/null || need+=(ifupdown)
+command -v dhclient >/dev/null || need+=(isc-dhcp-client)
+command -v ip >/dev/null || need+=(iproute2)
+command -v rdisc6 >/dev/null || need+=(ndisc6)
+command -v sysctl >/dev/null || need+=(procps)
+[ ${#need[@]} -eq 0 ] && exit 0
+echo "lab: installing ${need[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
