@@ -37,14 +37,21 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 bad or missing input.`);
     .addOption(new Option('--distro <name>', 'target distro instead of ROOT/etc/os-release').choices(['debian', 'ubuntu', 'rhel', 'centos', 'rocky', 'alma', 'fedora']))
     .option('--iface <mac=name>', 'name the NIC with this MAC (repeatable; for --root)', collect, [])
     .option('--dry-run', 'print a unified diff of every file and change nothing', false)
+    .option('--no-probe', 'do not ask the routers; the drive alone decides each mode')
+    .option('--probe-timeout <seconds>', 'how long to wait for routers', '2')
     .option('--json', 'print a machine-readable report', false)
     .addHelpText('after', `
+Live, apply asks each interface's routers (Router Solicitation): their M/O flags decide
+the DHCPv6 client, and every disagreement with the drive is reported. --root never probes.
+
 Examples:
   v6agent apply --dry-run
   v6agent apply --config-drive /mnt/config --root /srv/image --distro rocky --iface fa:16:3e:11:22:33=eth0 --json`)
-    .action(async (o: { configDrive?: string; root?: string; distro?: string; iface: string[]; dryRun: boolean; json: boolean }) => {
+    .action(async (o: { configDrive?: string; root?: string; distro?: string; iface: string[]; dryRun: boolean; probe: boolean; probeTimeout: string; json: boolean }) => {
+      const seconds = Number(o.probeTimeout);
+      if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 60) throw new V6Error(`--probe-timeout ${o.probeTimeout}: give seconds, more than 0 and at most 60`, ExitCode.usage);
       const { runApply, formatApplyReport } = await import('./commands/apply.js');
-      const report = await runApply({ configDrive: o.configDrive, root: o.root, distro: o.distro, iface: o.iface, dryRun: o.dryRun });
+      const report = await runApply({ configDrive: o.configDrive, root: o.root, distro: o.distro, iface: o.iface, dryRun: o.dryRun, probe: o.probe, probeTimeoutMs: seconds * 1000 });
       if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else {
         printWarnings(report.warnings);
@@ -70,6 +77,25 @@ Examples:
         printWarnings(warnings);
         process.stdout.write(formatMetadata(instance));
       }
+    });
+
+  program
+    .command('ra')
+    .description('show what the routers on each interface advertise, and the IPv6 mode that follows')
+    .argument('[iface...]', 'interfaces to ask (default: every interface that is up, except loopback)')
+    .option('--timeout <seconds>', 'how long to wait for routers on the wire', '3')
+    .option('--wire', 'send Router Solicitations even where the kernel already knows', false)
+    .option('--json', 'print JSON (a stable shape, documented in the README)', false)
+    .addHelpText('after', `
+Examples:
+  v6agent ra                      every interface; kernel answers where it has one, else the wire
+  v6agent ra eth0 --wire --json   ask eth0's routers now, for a script`)
+    .action(async (ifaces: string[], o: { timeout: string; wire: boolean; json: boolean }) => {
+      const seconds = Number(o.timeout);
+      if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 60) throw new V6Error(`--timeout ${o.timeout}: give seconds, more than 0 and at most 60`, ExitCode.usage);
+      const { observeRouters, formatRaReport } = await import('./commands/ra.js');
+      const interfaces = observeRouters({ ifaces, timeoutMs: seconds * 1000, wire: o.wire });
+      process.stdout.write(o.json ? `${JSON.stringify({ interfaces }, null, 2)}\n` : formatRaReport(interfaces));
     });
 
   return program;

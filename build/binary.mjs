@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { chmodSync, copyFileSync, mkdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { bundle } from './bundle.mjs';
+import { bundle, KOFFI_NODE } from './bundle.mjs';
 
 const require = createRequire(import.meta.url);
 const sea = require('@yao-pkg/pkg/lib-es5/sea.js').default;
@@ -43,7 +43,8 @@ await sea(resolve('dist/v6agent.cjs'), {
   nodePath,
   signature: false,
   // The code cache stores V8 bytecode for the bundle in the binary: no parse and compile at start.
-  seaConfig: { useCodeCache: true, disableExperimentalSEAWarning: true },
+  // koffi's native module travels inside the binary as an asset (loaded only by `ra` and live probing).
+  seaConfig: { useCodeCache: true, disableExperimentalSEAWarning: true, assets: { 'koffi.node': KOFFI_NODE } },
 });
 chmodSync('dist/v6agent', 0o755);
 console.log(`build: dist/v6agent ${(statSync('dist/v6agent').size / 1e6).toFixed(1)} MB`);

@@ -6,6 +6,10 @@ import { readTarget, withExistingFiles } from '../sources/target.js';
 import { previewFiles, writeFiles, type FileResult } from '../apply/write.js';
 import { applyActions, applySysctls, type LiveResult } from '../apply/live.js';
 import { modeSummary } from '../../distro/summary.js';
+import { existsSync } from 'node:fs';
+import type { Instance } from '../model/instance.js';
+import { applyObservations } from '../model/observed.js';
+import type { InterfaceReport } from '../ra/observe.js';
 
 export interface ApplyOptions {
   readonly configDrive: string | undefined;
@@ -13,6 +17,9 @@ export interface ApplyOptions {
   readonly distro: string | undefined;
   readonly iface: readonly string[];
   readonly dryRun: boolean;
+  /** Ask the routers (live only; never under --root). */
+  readonly probe: boolean;
+  readonly probeTimeoutMs: number;
 }
 
 export interface ApplyReport {
@@ -22,6 +29,8 @@ export interface ApplyReport {
   readonly distro: string;
   readonly source: string;
   readonly interfaces: readonly { name: string; summary: string }[];
+  /** What the routers said, where we asked. */
+  readonly observed: readonly InterfaceReport[];
   readonly files: readonly FileResult[];
   readonly sysctls: readonly LiveResult[];
   readonly actions: readonly LiveResult[];
@@ -36,7 +45,9 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
   const root = opts.root ?? '/';
   const warnings = new Warnings();
   const names = interfaceNames(parseIfaceMappings(opts.iface), { sysfs: live, fallback: !live });
-  const instance = await loadInstance(opts.configDrive, names, warnings);
+  const declared = await loadInstance(opts.configDrive, names, warnings);
+  const observed = live && opts.probe ? await observe(declared, opts.probeTimeoutMs) : [];
+  const instance = observed.length ? applyObservations(declared, observed, warnings) : declared;
   const bare = readTarget(root, live, opts.distro);
   const target = withExistingFiles(bare, filesToRead(instance, bare));
   const plan = buildPlan(instance, target, warnings);
@@ -53,6 +64,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
     distro: target.distro.name,
     source: instance.source,
     interfaces: instance.interfaces.map((i) => ({ name: i.name, summary: modeSummary(i) })),
+    observed,
     files,
     sysctls,
     actions,
@@ -62,11 +74,20 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
   };
 }
 
+/** The routers of every IPv6 interface that exists here; loaded only when probing. */
+async function observe(instance: Instance, timeoutMs: number): Promise<InterfaceReport[]> {
+  const ifaces = instance.interfaces.filter((i) => i.ipv6 && existsSync(`/sys/class/net/${i.name}`)).map((i) => i.name);
+  if (ifaces.length === 0) return [];
+  const { observeRouters } = await import('./ra.js');
+  return observeRouters({ ifaces, timeoutMs, wire: true });
+}
+
 export function formatApplyReport(r: ApplyReport): string {
   const lines: string[] = [];
   const verb = r.dryRun ? 'would write' : 'wrote';
   lines.push(`v6agent apply: ${r.distro}, from ${r.source}${r.live ? '' : `, into ${r.root}`}${r.dryRun ? ' (dry run)' : ''}`);
   for (const i of r.interfaces) lines.push(`  ${i.name}: ${i.summary}`);
+  for (const o of r.observed) lines.push(`  ${o.name}: router says ${o.mode} (from ${o.source}, ${o.elapsedMs.toFixed(0)} ms)`);
   for (const f of r.files) {
     lines.push(`  ${f.status.padEnd(9)} ${f.path}${f.backup ? ` (backup ${f.backup})` : ''}`);
     if (r.dryRun && f.diff) lines.push(...f.diff.trimEnd().split('\n').map((l) => `    ${l}`));

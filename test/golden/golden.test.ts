@@ -26,7 +26,7 @@ async function render(name: string, distro: string) {
   const root = makeRoot();
   roots.push(root);
   const { iface } = JSON.parse(readFileSync(join(HERE, name, 'case.json'), 'utf8')) as { iface: string[] };
-  const opts = { configDrive: join(HERE, name, 'drive'), root, distro, iface, dryRun: false };
+  const opts = { configDrive: join(HERE, name, 'drive'), root, distro, iface, dryRun: false, probe: false, probeTimeoutMs: 0 };
   return { root, opts, report: await runApply(opts) };
 }
 

@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { eui64Address } from '../../agent/model/addr.js';
 
 const run = promisify(execFile);
 
@@ -31,13 +32,20 @@ const ROUTER_MAC = 'fa:16:3e:aa:bb:01';
 /** Router behaviour per Neutron subnet mode (neutron/agent/linux/ra.py). */
 export type LabMode = 'slaac' | 'dhcpv6-stateless' | 'dhcpv6-stateful' | 'static';
 
-export interface LabOptions {
-  readonly mode: LabMode;
+/** One router's RA options beyond the mode. */
+export interface RouterOptions {
+  readonly preference?: 'high' | 'medium' | 'low';
+  readonly rdnss?: readonly string[];
+  readonly dnssl?: readonly string[];
+  readonly mtu?: number;
+}
+
+export interface LabOptions extends RouterOptions {
+  /** `none`: no radvd at all. */
+  readonly mode: LabMode | 'none';
   /** Serve DHCPv4 too (dual-stack port). */
   readonly ipv4: boolean;
   readonly guestMac: string;
-  /** Router-advertised link MTU, if any. */
-  readonly mtu?: number;
 }
 
 const NAME_PREFIX = 'v6l';
@@ -86,7 +94,7 @@ export class Lab {
   }
 
   private async build(): Promise<void> {
-    for (const d of ['root/etc', 'etcwork', 'run/network', 'dhcp', 'empty']) mkdirSync(join(this.dir, d), { recursive: true });
+    for (const d of ['root/etc', 'etcwork', 'run/network', 'varlib/dhcp', 'empty']) mkdirSync(join(this.dir, d), { recursive: true });
     const R = this.router;
     const G = this.guest;
     await ip('netns', 'add', R);
@@ -107,36 +115,59 @@ export class Lab {
     // Guest: the port starts down, as at boot.
     await ip('-n', G, 'link', 'set', 'lo', 'up');
     await ip('-n', G, 'link', 'set', 'eth0', 'address', this.opts.guestMac);
-    await this.startRadvd();
-    if (this.opts.mode === 'dhcpv6-stateless' || this.opts.mode === 'dhcpv6-stateful' || this.opts.ipv4) await this.startDnsmasq();
+    if (this.opts.mode !== 'none') this.startRadvd(this.router, 'br0', this.opts.mode, this.opts, 'radvd');
+    if (this.opts.mode === 'dhcpv6-stateless' || this.opts.mode === 'dhcpv6-stateful' || this.opts.ipv4) this.startDnsmasq();
   }
 
   /** The router's link-local address (EUI-64 of its MAC, DAD off). */
   get routerLinkLocal(): string {
-    return 'fe80::f816:3eff:feaa:bb01';
+    return eui64LinkLocal(ROUTER_MAC);
   }
 
-  private async startRadvd(): Promise<void> {
-    const m = this.opts.mode;
+  /**
+   * A second router on the same link, in a namespace of its own with its own
+   * MAC and link-local address, plugged into the bridge. Returns its link-local.
+   */
+  async addRouter(mode: LabMode, opts: RouterOptions & { mac: string }): Promise<string> {
+    const ns = `${this.router.slice(0, -1)}s`;
+    await ip('netns', 'add', ns);
+    this.extra.push(ns);
+    await nsSysctl(ns, 'net.ipv6.conf.default.accept_dad', '0');
+    await nsSysctl(ns, 'net.ipv6.conf.all.forwarding', '1');
+    await ip('-n', this.router, 'link', 'add', 'rp1', 'type', 'veth', 'peer', 'name', 'up0');
+    await ip('-n', this.router, 'link', 'set', 'up0', 'netns', ns);
+    await ip('-n', this.router, 'link', 'set', 'rp1', 'master', 'br0', 'up');
+    await ip('-n', ns, 'link', 'set', 'up0', 'address', opts.mac);
+    await ip('-n', ns, 'link', 'set', 'up0', 'up');
+    this.startRadvd(ns, 'up0', mode, opts, 'radvd2');
+    return eui64LinkLocal(opts.mac);
+  }
+
+  private readonly extra: string[] = [];
+
+  private startRadvd(ns: string, iface: string, m: LabMode, o: RouterOptions, name: string): void {
     const lines = [
-      'interface br0 {',
+      `interface ${iface} {`,
       '  AdvSendAdvert on;',
       '  MinRtrAdvInterval 30;',
       '  MaxRtrAdvInterval 100;',
-      ...(this.opts.mtu ? [`  AdvLinkMTU ${this.opts.mtu};`] : []),
+      ...(o.mtu ? [`  AdvLinkMTU ${o.mtu};`] : []),
+      ...(o.preference ? [`  AdvDefaultPreference ${o.preference};`] : []),
       ...(m === 'dhcpv6-stateless' ? ['  AdvOtherConfigFlag on;'] : []),
       ...(m === 'dhcpv6-stateful' ? ['  AdvManagedFlag on;'] : []),
       ...(m === 'static' ? [] : [`  prefix ${PREFIX}/64 {`, '    AdvOnLink on;', `    AdvAutonomous ${m === 'dhcpv6-stateful' ? 'off' : 'on'};`, '  };']),
+      ...(o.rdnss?.length ? [`  RDNSS ${o.rdnss.join(' ')} {`, '  };'] : []),
+      ...(o.dnssl?.length ? [`  DNSSL ${o.dnssl.join(' ')} {`, '  };'] : []),
       '  route fe80::a9fe:a9fe/128 {',
       '  };',
       '};',
     ];
-    const conf = join(this.dir, 'radvd.conf');
+    const conf = join(this.dir, `${name}.conf`);
     writeFileSync(conf, `${lines.join('\n')}\n`);
-    this.daemon(this.router, ['radvd', '-n', '-C', conf, '-p', join(this.dir, 'radvd.pid'), '-m', 'logfile', '-l', join(this.dir, 'radvd.log')]);
+    this.daemon(ns, ['radvd', '-n', '-C', conf, '-p', join(this.dir, `${name}.pid`), '-m', 'logfile', '-l', join(this.dir, `${name}.log`)]);
   }
 
-  private async startDnsmasq(): Promise<void> {
+  private startDnsmasq(): void {
     const args = [
       'dnsmasq', '-k', '--conf-file=/dev/null', '--port=0', '--interface=br0', '--bind-interfaces',
       `--pid-file=${join(this.dir, 'dnsmasq.pid')}`, `--dhcp-leasefile=${join(this.dir, 'dnsmasq.leases')}`,
@@ -173,11 +204,13 @@ export class Lab {
       `mount -n -t overlay overlay -o lowerdir=/etc,upperdir=${this.guestRoot}/etc,workdir=${this.dir}/etcwork /etc`,
       ...hooks.map((h) => `if [ -d ${h} ]; then mount -n --bind ${this.dir}/empty ${h}; fi`),
       `mount -n --bind ${this.dir}/run /run`,
-      `mkdir -p /var/lib/dhcp && mount -n --bind ${this.dir}/dhcp /var/lib/dhcp`,
+      // All of /var/lib: dhclient's leases, and the backups a live `v6agent apply` makes.
+      `mount -n --bind ${this.dir}/varlib /var/lib`,
       'exec "$@"',
     ].join(' && ');
     const t0 = performance.now();
-    const r = await run('ip', ['netns', 'exec', this.guest, 'sh', '-c', setup, 'sh', ...argv], { timeout: timeoutMs, killSignal: 'SIGKILL' });
+    // A UTS namespace too: a live `v6agent apply` sets the host name, which must stay the guest's.
+    const r = await run('ip', ['netns', 'exec', this.guest, 'unshare', '--uts', 'sh', '-c', setup, 'sh', ...argv], { timeout: timeoutMs, killSignal: 'SIGKILL' });
     return { ...r, ms: performance.now() - t0 };
   }
 
@@ -208,7 +241,7 @@ export class Lab {
   }
 
   guestStateFiles(): string[] {
-    return [...readdirSync(join(this.dir, 'run')).map((f) => `/run/${f}`), ...readdirSync(join(this.dir, 'dhcp')).map((f) => `/var/lib/dhcp/${f}`)];
+    return [...readdirSync(join(this.dir, 'run')).map((f) => `/run/${f}`), ...readdirSync(join(this.dir, 'varlib/dhcp')).map((f) => `/var/lib/dhcp/${f}`)];
   }
 
   private destroyed = false;
@@ -222,9 +255,13 @@ export class Lab {
     if (this.destroyed) return;
     this.destroyed = true;
     live.delete(this);
-    for (const ns of [this.guest, this.router]) killNamespace(ns);
+    for (const ns of [this.guest, ...this.extra, this.router]) killNamespace(ns);
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+function eui64LinkLocal(mac: string): string {
+  return eui64Address('fe80::', mac);
 }
 
 async function ip(...args: string[]): Promise<void> {
@@ -283,7 +320,7 @@ export function sweepStaleLabs(): void {
     return;
   }
   for (const name of names) {
-    const m = new RegExp(`^${NAME_PREFIX}([0-9a-z]+)x[0-9a-z]+[rg]$`).exec(name);
+    const m = new RegExp(`^${NAME_PREFIX}([0-9a-z]+)x[0-9a-z]+[rgs]$`).exec(name);
     if (!m) continue;
     const pid = parseInt(m[1]!, 36);
     if (pid !== process.pid && !existsSync(`/proc/${pid}`)) killNamespace(name);

@@ -87,7 +87,7 @@ describe('symlinks inside --root', () => {
     const r = root();
     mkdirSync(join(r, 'var/home'), { recursive: true });
     symlinkSync('/var/home', join(r, 'home'));
-    await runApply({ configDrive: 'test/golden/v6only-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false });
+    await runApply({ configDrive: 'test/golden/v6only-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false, probe: false, probeTimeoutMs: 0 });
     expect(existsSync(join(r, 'var/home/debian/.ssh/authorized_keys'))).toBe(true);
   });
 });
@@ -95,14 +95,14 @@ describe('symlinks inside --root', () => {
 describe('apply', () => {
   it('--dry-run writes nothing and reports what it would change', async () => {
     const r = root();
-    const report = await runApply({ configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: true });
+    const report = await runApply({ configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: true, probe: false, probeTimeoutMs: 0 });
     expect(report.changed).toBe(true);
     expect(report.files.every((f) => f.diff)).toBe(true);
     expect(Object.keys(readTree(r))).toEqual(['/etc/passwd']);
   });
 
   it('--root changes no live sysctl and no host name', async () => {
-    const report = await runApply({ configDrive: 'test/golden/dual-slaac/drive', root: root(), distro: 'debian', iface: [], dryRun: false });
+    const report = await runApply({ configDrive: 'test/golden/dual-slaac/drive', root: root(), distro: 'debian', iface: [], dryRun: false, probe: false, probeTimeoutMs: 0 });
     expect(report.sysctls).toEqual([]);
     expect(report.actions).toEqual([]);
   });
@@ -111,7 +111,7 @@ describe('apply', () => {
     const r = root();
     mkdirSync(join(r, 'home/debian/.ssh'), { recursive: true });
     writeFileSync(join(r, 'home/debian/.ssh/authorized_keys'), 'ssh-rsa AAAAmine me@home\n', { mode: 0o600 });
-    await runApply({ configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false });
+    await runApply({ configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false, probe: false, probeTimeoutMs: 0 });
     const text = readFileSync(join(r, 'home/debian/.ssh/authorized_keys'), 'utf8');
     expect(text.startsWith('ssh-rsa AAAAmine me@home\nssh-ed25519 ')).toBe(true);
   });
@@ -120,14 +120,14 @@ describe('apply', () => {
     const r = root();
     mkdirSync(join(r, 'etc/network'));
     writeFileSync(join(r, 'etc/network/interfaces'), 'auto lo\niface lo inet loopback\n');
-    await runApply({ configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false });
+    await runApply({ configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false, probe: false, probeTimeoutMs: 0 });
     expect(readFileSync(join(r, 'etc/network/interfaces'), 'utf8')).toMatch(/^auto lo\niface lo inet loopback\n\n# Added by v6agent.*\nsource \/etc\/network\/interfaces\.d\/\*\n$/);
   });
 
   it('routes DNS through systemd-resolved when it owns resolv.conf', async () => {
     const r = root();
     symlinkSync('../run/systemd/resolve/stub-resolv.conf', join(r, 'etc/resolv.conf'));
-    const report = await runApply({ configDrive: 'test/golden/v6only-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false });
+    const report = await runApply({ configDrive: 'test/golden/v6only-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false, probe: false, probeTimeoutMs: 0 });
     expect(readFileSync(join(r, 'etc/systemd/resolved.conf.d/60-v6agent.conf'), 'utf8')).toContain('DNS=2001:db8:53::53\n');
     expect(report.notes.join('\n')).toMatch(/systemd-resolved/);
   });

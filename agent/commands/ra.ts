@@ -1,0 +1,89 @@
+/**
+ * `v6agent ra`: what the routers say. Interfaces whose kernel already
+ * processed an RA are answered from the kernel at once; the rest (or all, with
+ * --wire) are asked on the wire with a Router Solicitation.
+ */
+import { V6Error, ExitCode } from '../errors.js';
+import { interfaceName } from '../model/names.js';
+import { dumpLinks, kernelView, type KernelView } from '../ra/kernel.js';
+import { modeOfRouters, routerFromRa, type InterfaceReport, type RouterReport } from '../ra/observe.js';
+import { probeRouters } from '../ra/wire.js';
+
+export interface RaOptions {
+  readonly ifaces: readonly string[];
+  readonly timeoutMs: number;
+  /** Ask the wire even where the kernel already knows. */
+  readonly wire: boolean;
+}
+
+const isRoot = (): boolean => process.getuid?.() === 0;
+
+function fromKernel(k: KernelView, elapsedMs: number, notes: string[]): InterfaceReport {
+  const routers: RouterReport[] = k.routers.map((address) => ({ address, managed: k.managed, other: k.other, lifetime: null, preference: null, mtu: null, prefixes: [], rdnss: [], dnssl: [], pref64: [] }));
+  // The kernel keeps M/O but not who sent them; with no RA route (router lifetime 0) there is still a router.
+  if (routers.length === 0) routers.push({ address: 'unknown', managed: k.managed, other: k.other, lifetime: null, preference: null, mtu: null, prefixes: [], rdnss: [], dnssl: [], pref64: [] });
+  return { name: k.iface, mode: modeOfRouters(routers, k.slaacAddress), source: 'kernel', elapsedMs, routers, notes };
+}
+
+export function observeRouters(opts: RaOptions): InterfaceReport[] {
+  const t0 = performance.now();
+  const links = dumpLinks();
+  for (const name of opts.ifaces) {
+    if (!interfaceName(name)) throw new V6Error(`${JSON.stringify(name)} is not an interface name`, ExitCode.usage);
+    if (!links.some((l) => l.name === name)) throw new V6Error(`${name}: no such interface with IPv6`, ExitCode.badInput);
+  }
+  const chosen = opts.ifaces.length ? links.filter((l) => opts.ifaces.includes(l.name)) : links.filter((l) => l.up && !l.loopback);
+  const kernel = new Map(chosen.map((l) => [l.name, kernelView(l)]));
+  const reports = new Map<string, InterfaceReport>();
+  const kernelElapsed = performance.now() - t0;
+
+  const toProbe: string[] = [];
+  for (const [name, k] of kernel) {
+    if (k.raReceived && !opts.wire) reports.set(name, fromKernel(k, kernelElapsed, ['answered from the kernel (it processed an RA since link-up); --wire asks the routers']));
+    else toProbe.push(name);
+  }
+  if (toProbe.length && !isRoot()) {
+    for (const name of toProbe) {
+      const k = kernel.get(name)!;
+      const why = 'not root: no Router Solicitation sent (a raw ICMPv6 socket needs CAP_NET_RAW)';
+      const stale = k.acceptsRa ? 'the kernel has not processed an RA since link-up' : 'the kernel does not process RAs here (accept_ra off, or NetworkManager/networkd handle them)';
+      reports.set(name, k.raReceived ? fromKernel(k, kernelElapsed, [why]) : { name, mode: 'none', source: 'none', elapsedMs: kernelElapsed, routers: [], notes: [why, stale] });
+    }
+  } else if (toProbe.length) {
+    for (const w of probeRouters(toProbe, opts.timeoutMs)) {
+      const routers = w.routers.map((r) => routerFromRa(r.address, r.ra));
+      const k = kernel.get(w.iface)!;
+      const notes = w.dropped.map((d) => `dropped: ${d}`);
+      const elapsedMs = performance.now() - t0;
+      if (routers.length === 0) {
+        notes.unshift(`no router answered within ${(opts.timeoutMs / 1000).toFixed(1)} s (${w.solicitations} solicitation${w.solicitations === 1 ? '' : 's'})`);
+        reports.set(w.iface, { name: w.iface, mode: 'none', source: 'none', elapsedMs, routers, notes });
+        continue;
+      }
+      const mode = modeOfRouters(routers);
+      if (k.raReceived) {
+        const kmode = fromKernel(k, 0, []).mode;
+        if (kmode !== mode) notes.push(`the kernel's flags say ${kmode}; the wire says ${mode}, which wins`);
+      }
+      reports.set(w.iface, { name: w.iface, mode, source: 'wire', elapsedMs, routers, notes });
+    }
+  }
+  return chosen.map((l) => reports.get(l.name)!);
+}
+
+export function formatRaReport(reports: readonly InterfaceReport[]): string {
+  const l: string[] = [];
+  for (const r of reports) {
+    l.push(`${r.name}: ${r.mode} (from ${r.source}, ${r.elapsedMs.toFixed(1)} ms)`);
+    for (const rt of r.routers) {
+      const flags = `M=${+rt.managed} O=${+rt.other}`;
+      l.push(`  router ${rt.address}  ${flags}${rt.lifetime !== null ? `  lifetime ${rt.lifetime}s` : ''}${rt.preference ? `  preference ${rt.preference}` : ''}${rt.mtu ? `  mtu ${rt.mtu}` : ''}`);
+      for (const p of rt.prefixes) l.push(`    prefix ${p.prefix}  L=${+p.onLink} A=${+p.autonomous}  valid ${p.validLifetime}s preferred ${p.preferredLifetime}s`);
+      if (rt.rdnss.length) l.push(`    rdnss ${rt.rdnss.join(' ')}`);
+      if (rt.dnssl.length) l.push(`    dnssl ${rt.dnssl.join(' ')}`);
+      if (rt.pref64.length) l.push(`    pref64 ${rt.pref64.join(' ')}`);
+    }
+    for (const n of r.notes) l.push(`  note: ${n}`);
+  }
+  return `${l.join('\n')}\n`;
+}
