@@ -4,7 +4,7 @@
  * and PREF64 (RFC 8781). Pure: bytes in, typed value out. Anything malformed
  * is an RaDecodeError, never another exception: the input comes off the wire.
  */
-import { Address6 } from 'ip-address';
+import { formatIpv6 } from '../model/addr.js';
 
 export class RaDecodeError extends Error {
   override name = 'RaDecodeError';
@@ -62,7 +62,7 @@ function preference(bits: number): RouterPreference | undefined {
 function ipv6At(b: Uint8Array, at: number, length = 16): string {
   const bytes = new Uint8Array(16);
   bytes.set(b.subarray(at, at + length));
-  return Address6.fromUnsignedByteArray([...bytes]).correctForm();
+  return formatIpv6(bytes);
 }
 
 /** DNS names in wire format (RFC 1035 §3.1), as DNSSL carries them; trailing zero padding allowed. */

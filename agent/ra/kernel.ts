@@ -7,7 +7,7 @@
  * accepts RAs (accept_ra 1 without forwarding, or 2) and sent its own RS.
  */
 import { readFileSync } from 'node:fs';
-import { Address6 } from 'ip-address';
+import { formatIpv6 } from '../model/addr.js';
 import * as c from './libc.js';
 
 export const IF_RS_SENT = 0x10;
@@ -148,5 +148,5 @@ function readLines(path: string): string[][] {
 }
 
 function hexToIpv6(hex: string): string {
-  return Address6.fromUnsignedByteArray([...Buffer.from(hex, 'hex')]).correctForm();
+  return formatIpv6(Buffer.from(hex, 'hex'));
 }

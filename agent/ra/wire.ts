@@ -3,8 +3,9 @@
  * valid Router Advertisement that comes back within the window (RFC 4861
  * §6.1.2: hop limit 255, link-local source, code 0; the codec checks the rest).
  */
-import { readFileSync } from 'node:fs';
-import { Address6 } from 'ip-address';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatIpv6 } from '../model/addr.js';
 import { decodeRouterAdvertisement, encodeRouterSolicitation, ICMP6_ROUTER_ADVERTISEMENT, RaDecodeError, type RouterAdvertisement } from './codec.js';
 import * as c from './libc.js';
 
@@ -126,10 +127,11 @@ function receive(p: Probe, startedAt: number): void {
   const now = performance.now();
   const bytes = data.read(n);
   const sa = name.read(28);
-  const source = Address6.fromUnsignedByteArray([...sa.subarray(8, 24)]).correctForm();
+  const source = formatIpv6(sa.subarray(8, 24));
   const hopLimit = hopLimitFrom(control.read(128));
   if (hopLimit !== 255) return void p.dropped.push(`from ${source}: hop limit ${hopLimit ?? 'unknown'}, not 255`);
   if (!source.startsWith('fe80:')) return void p.dropped.push(`from ${source}: not a link-local source`);
+  capture(p.iface, source, bytes);
   try {
     const ra = decodeRouterAdvertisement(bytes);
     // Later RAs from the same router replace earlier ones: they are newer.
@@ -140,6 +142,15 @@ function receive(p: Probe, startedAt: number): void {
     if (!(e instanceof RaDecodeError)) throw e;
     p.dropped.push(`from ${source}: ${e.message}`);
   }
+}
+
+/**
+ * V6AGENT_RA_CAPTURE=DIR saves every RA received as hex (`IFACE_ROUTER.hex`),
+ * for bug reports from real clouds and for the decoder's test fixtures.
+ */
+function capture(iface: string, source: string, bytes: Buffer): void {
+  const dir = process.env.V6AGENT_RA_CAPTURE;
+  if (dir) writeFileSync(join(dir, `${iface}_${source.replace(/:/g, '-')}.hex`), `${bytes.toString('hex')}\n`);
 }
 
 /** Walk the control messages (struct cmsghdr: len u64, level i32, type i32, data) for IPV6_HOPLIMIT. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { eui64Address, parseAddress, parseNetmask } from '../../agent/model/addr.js';
+import { eui64Address, formatIpv6, parseAddress, parseNetmask } from '../../agent/model/addr.js';
+import { Address6 } from 'ip-address';
 import { dhcpv6Client, expectedRaFlags, modeFromRaFlags, usesAutoconf, NOVA_IPV6_TYPES } from '../../agent/model/modes.js';
 import { dnsName, interfaceName, sshPublicKey, userName } from '../../agent/model/names.js';
 
@@ -54,6 +55,13 @@ describe('addresses', () => {
   it('rejects non-contiguous masks and out-of-range prefixes', () => {
     expect(parseNetmask('255.0.255.0', 4)).toMatch(/not contiguous/);
     expect(parseNetmask(33, 4)).toMatch(/out of range/);
+  });
+
+  it('formats address bytes exactly as ip-address does (RFC 5952)', () => {
+    const bytes = (text: string) => Buffer.from(new Address6(text).canonicalForm().replace(/:/g, ''), 'hex');
+    for (const text of ['::', '::1', '2001:db8::1', 'fe80::f816:3eff:feaa:bb01', '2001:db8:0:0:1:0:0:1', '2001:0:0:1::1', '1:2:3:4:5:6:7:8', '2001:db8::', 'ff02::2', '0:0:1::']) {
+      expect(formatIpv6(bytes(text))).toBe(new Address6(text).correctForm());
+    }
   });
 
   it('forms the EUI-64 address the kernel and Neutron compute', () => {
