@@ -95,6 +95,20 @@ for (const c of CASES) {
   results.push(row);
 }
 
+// --- v6agent ra on a lab subnet (needs root and network namespaces) ---
+let ra = null;
+if (process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v radvd && command -v rdisc6 && ip netns list'], { stdio: 'ignore' }).status === 0) {
+  const { build } = await import('esbuild');
+  const out = join(mkdtempSync(join(tmpdir(), 'v6agent-bench-ra-')), 'ra.mjs');
+  await build({ entryPoints: ['bench/ra.ts'], outfile: out, bundle: true, platform: 'node', format: 'esm', logLevel: 'warning' });
+  const { benchRa } = await import(out);
+  const series = await benchRa(RUNS);
+  ra = Object.fromEntries(Object.entries(series).map(([k, v]) => [k, stats(v)]));
+  rmSync(join(out, '..'), { recursive: true, force: true });
+} else {
+  log('bench: skipping `ra` (needs root, radvd, rdisc6 and ip netns; run test/lab/prereqs.sh)');
+}
+
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 const report = {
   date: new Date().toISOString(),
@@ -103,6 +117,7 @@ const report = {
   cloudInit: cloudInitVersion,
   targets: { medianMs: 60, ratio: 0.35, peakRssMB: 60, binaryMB: 110 },
   results,
+  ra,
 };
 mkdirSync('bench', { recursive: true });
 writeFileSync('bench/results.json', `${JSON.stringify(report, null, 2)}\n`);
@@ -117,6 +132,16 @@ for (const r of results) {
     log(`${r.case.padEnd(32)}${tool.padEnd(12)}${f(t.ms.median).padStart(10)}${f(t.ms.min).padStart(8)}${f(t.ms.max).padStart(8)}${(t.peakRssMB === null ? '-' : f(t.peakRssMB)).padStart(13)}`);
   }
   if (r.ratio !== undefined) log(`${''.padEnd(32)}${'ratio'.padEnd(12)}${r.ratio.toFixed(2).padStart(10)}  (v6agent / cloud-init, median)`);
+}
+if (ra) {
+  log('');
+  log('v6agent ra on a lab subnet (radvd, DHCPv6-stateless), whole process, timed inside the namespace');
+  log(`${'measure'.padEnd(44)}${'median ms'.padStart(10)}${'min'.padStart(8)}${'max'.padStart(8)}`);
+  const row = (name, s) => log(`${name.padEnd(44)}${f(s.median).padStart(10)}${f(s.min).padStart(8)}${f(s.max).padStart(8)}`);
+  row('v6agent ra --wire (RS sent, RA decoded)', ra.wire);
+  row('v6agent ra (kernel already has the flags)', ra.kernel);
+  row('rdisc6 -1 (same router, RS→RA, C tool)', ra.rdisc6);
+  row('RS→RA inside v6agent (afterMs)', ra.rsToRa);
 }
 log('');
 log('wrote bench/results.json');

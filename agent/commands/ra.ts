@@ -19,9 +19,9 @@ export interface RaOptions {
 const isRoot = (): boolean => process.getuid?.() === 0;
 
 function fromKernel(k: KernelView, elapsedMs: number, notes: string[]): InterfaceReport {
-  const routers: RouterReport[] = k.routers.map((address) => ({ address, managed: k.managed, other: k.other, lifetime: null, preference: null, mtu: null, prefixes: [], rdnss: [], dnssl: [], pref64: [] }));
+  const routers: RouterReport[] = k.routers.map((address) => ({ address, afterMs: null, managed: k.managed, other: k.other, lifetime: null, preference: null, mtu: null, prefixes: [], rdnss: [], dnssl: [], pref64: [] }));
   // The kernel keeps M/O but not who sent them; with no RA route (router lifetime 0) there is still a router.
-  if (routers.length === 0) routers.push({ address: 'unknown', managed: k.managed, other: k.other, lifetime: null, preference: null, mtu: null, prefixes: [], rdnss: [], dnssl: [], pref64: [] });
+  if (routers.length === 0) routers.push({ address: 'unknown', afterMs: null, managed: k.managed, other: k.other, lifetime: null, preference: null, mtu: null, prefixes: [], rdnss: [], dnssl: [], pref64: [] });
   return { name: k.iface, mode: modeOfRouters(routers, k.slaacAddress), source: 'kernel', elapsedMs, routers, notes };
 }
 
@@ -51,7 +51,7 @@ export function observeRouters(opts: RaOptions): InterfaceReport[] {
     }
   } else if (toProbe.length) {
     for (const w of probeRouters(toProbe, opts.timeoutMs)) {
-      const routers = w.routers.map((r) => routerFromRa(r.address, r.ra));
+      const routers = w.routers.map((r) => routerFromRa(r.address, r.ra, r.afterMs));
       const k = kernel.get(w.iface)!;
       const notes = w.dropped.map((d) => `dropped: ${d}`);
       const elapsedMs = performance.now() - t0;

@@ -4,7 +4,7 @@
  * and PREF64 (RFC 8781). Pure: bytes in, typed value out. Anything malformed
  * is an RaDecodeError, never another exception: the input comes off the wire.
  */
-import { formatIpv6 } from '../model/addr.js';
+import { formatIpv6 } from '../model/ipv6Text.js';
 
 export class RaDecodeError extends Error {
   override name = 'RaDecodeError';

@@ -7,7 +7,7 @@
  * accepts RAs (accept_ra 1 without forwarding, or 2) and sent its own RS.
  */
 import { readFileSync } from 'node:fs';
-import { formatIpv6 } from '../model/addr.js';
+import { formatIpv6 } from '../model/ipv6Text.js';
 import * as c from './libc.js';
 
 export const IF_RS_SENT = 0x10;

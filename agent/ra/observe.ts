@@ -11,6 +11,8 @@ export type FactSource = 'wire' | 'kernel' | 'none';
 
 export interface RouterReport {
   readonly address: string;
+  /** Milliseconds from our first Router Solicitation to this router's answer; null from the kernel. */
+  readonly afterMs: number | null;
   readonly managed: boolean;
   readonly other: boolean;
   /** Router lifetime in seconds; null when only the kernel was asked. */
@@ -33,9 +35,10 @@ export interface InterfaceReport {
   readonly notes: readonly string[];
 }
 
-export function routerFromRa(address: string, ra: RouterAdvertisement): RouterReport {
+export function routerFromRa(address: string, ra: RouterAdvertisement, afterMs: number): RouterReport {
   return {
     address,
+    afterMs: Math.round(afterMs * 1000) / 1000,
     managed: ra.managed,
     other: ra.other,
     lifetime: ra.lifetime,

@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatIpv6 } from '../model/addr.js';
+import { formatIpv6 } from '../model/ipv6Text.js';
 import { decodeRouterAdvertisement, encodeRouterSolicitation, ICMP6_ROUTER_ADVERTISEMENT, RaDecodeError, type RouterAdvertisement } from './codec.js';
 import * as c from './libc.js';
 
@@ -31,8 +31,13 @@ export interface WireResult {
 // is skipped: the kernel already spent it at link-up, and one host cannot cause a storm.
 const RTR_SOLICITATION_INTERVAL_MS = 4000;
 const MAX_RTR_SOLICITATIONS = 3;
-/** Once one router answered, how long to wait for others on the same link. */
-export const SETTLE_MS = 50;
+/**
+ * Once one router answered, how long to wait for others on the same link.
+ * Routers that answer an RS at once (radvd's default, OVN) do so within ~2 ms
+ * here; multicast-only routers are rate-limited to one RA per 3 s, so a longer
+ * settle would not catch them either: the deadline does.
+ */
+export const SETTLE_MS = 15;
 
 interface Probe {
   iface: string;

@@ -105,6 +105,23 @@ describe('v6agent binary', () => {
     expect(m.interfaces[0].ipv6).toMatchObject({ mode: 'slaac', dhcpv6: 'none', expectedRaFlags: { autonomous: true, managed: false, other: false } });
   });
 
+  // These fail before any socket is opened: no packet leaves this machine.
+  it('exits 2 on a bad ra --timeout', () => {
+    const r = v6agent(['ra', '--timeout', '0']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('v6agent: --timeout 0: give seconds, more than 0 and at most 60\n');
+  });
+
+  it('exits 2 on an ra argument that is not an interface name', () => {
+    expect(v6agent(['ra', '../etc']).status).toBe(2);
+  });
+
+  it('exits 3 on an interface that does not exist', () => {
+    const r = v6agent(['ra', 'nosuch0']);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toBe('v6agent: nosuch0: no such interface with IPv6\n');
+  });
+
   it('exits quietly when its reader closes the pipe early', () => {
     const r = spawnSync('bash', ['-c', `"${BIN}" apply --config-drive "${DRIVE}" --root "${temp(makeRoot())}" --distro debian --dry-run | head -1`], { encoding: 'utf8' });
     expect(r.stderr).not.toMatch(/EPIPE|Error/);

@@ -106,6 +106,17 @@ describe.runIf(gate.run).concurrent('v6agent ra from the kernel', () => {
   });
 });
 
+describe.runIf(gate.run).concurrent('v6agent ra without root', () => {
+  it('answers from the kernel and says why it did not ask the wire', async (context) => {
+    const lab = await guestUp({ mode: 'dhcpv6-stateless' }, context);
+    await waitFor('the kernel to record an RA', () => ra(lab), (x) => x.source === 'kernel');
+    const { stdout } = await lab.inGuest(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', BIN, 'ra', 'eth0', '--wire', '--json']);
+    const r = JSON.parse(stdout).interfaces[0];
+    context.expect(r).toMatchObject({ source: 'kernel', mode: 'dhcpv6-stateless' });
+    context.expect(r.notes.join('\n')).toMatch(/not root: no Router Solicitation sent/);
+  });
+});
+
 describe.runIf(gate.run).concurrent('apply follows the router', () => {
   it('picks stateless DHCPv6 for a legacy ipv6_dhcp drive on an O=1 subnet', async (context) => {
     const { expect } = context;

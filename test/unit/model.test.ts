@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { eui64Address, formatIpv6, parseAddress, parseNetmask } from '../../agent/model/addr.js';
+import { eui64Address, parseAddress, parseNetmask } from '../../agent/model/addr.js';
+import { formatIpv6 } from '../../agent/model/ipv6Text.js';
 import { Address6 } from 'ip-address';
 import { dhcpv6Client, expectedRaFlags, modeFromRaFlags, usesAutoconf, NOVA_IPV6_TYPES } from '../../agent/model/modes.js';
 import { dnsName, interfaceName, sshPublicKey, userName } from '../../agent/model/names.js';
