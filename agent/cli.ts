@@ -25,6 +25,7 @@ Examples:
   v6agent apply                                  configure this VM from its config drive
   v6agent apply --dry-run                        show the diff, change nothing
   v6agent apply --config-drive examples/drives/dual-slaac --root /tmp/img --distro debian
+  v6agent ra                                     what the routers on each interface advertise
   v6agent metadata --json                        the normalized instance, for scripts
 
 Exit codes: 0 success, 1 failure, 2 usage error, 3 bad or missing input.`);
