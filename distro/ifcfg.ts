@@ -11,6 +11,11 @@
  *   because of DHCPV6C=yes, with DHCPV6C_OPTIONS=-S for information-only.
  * - IPV6_ADDR_GEN_MODE and IPV6_PRIVACY are NetworkManager keys; initscripts
  *   ignores them and the sysctl drop-in covers it.
+ *
+ * Sources: NetworkManager src/core/settings/plugins/ifcfg-rh/nms-ifcfg-rh-reader.c
+ * (`if (ipv6_autoconf) method = AUTO; else if (dhcp6) method = DHCP;`) and
+ * fedora-sysv/initscripts network-scripts/ifup-eth (after ifup-ipv6:
+ * `if is_true "${DHCPV6C}"` → `dhclient -6 -1 ${DHCPV6C_OPTIONS} …`).
  */
 import type { Instance, Interface } from '../agent/model/instance.js';
 import { dhcpv6Client, hasStaticAddress } from '../agent/model/modes.js';
