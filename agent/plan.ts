@@ -36,10 +36,17 @@ export interface Sysctl {
   readonly value: string;
 }
 
+/** A file to back up and delete: another tool's config for interfaces we now own. */
+export interface PlannedRemoval {
+  readonly path: string;
+  readonly why: string;
+}
+
 export type Action = { readonly kind: 'set-hostname'; readonly hostname: string };
 
 export interface Plan {
   readonly files: readonly PlannedFile[];
+  readonly removals: readonly PlannedRemoval[];
   readonly sysctls: readonly Sysctl[];
   readonly actions: readonly Action[];
   /** Things the user should know that are not problems (e.g. DNS went through resolved). */
@@ -58,14 +65,15 @@ export function filesToRead(instance: Instance, target: Target): string[] {
 
 export function buildPlan(instance: Instance, target: Target, warnings: Warnings): Plan {
   const notes: string[] = [];
-  const network = target.distro.format === 'eni' ? renderEni(instance, target) : renderIfcfg(instance);
+  const network = target.distro.format === 'eni' ? renderEni(instance, target, warnings) : { files: renderIfcfg(instance), removals: [], notes: [] };
+  notes.push(...network.notes);
   const dns = renderDns(instance, target);
   notes.push(...dns.notes);
   const sysctl = renderSysctls(instance, target);
   const host = renderHostname(instance);
   const keys = renderAuthorizedKeys(instance, target, warnings);
   notes.push(...keys.notes);
-  const files = [...network, ...dns.files, ...sysctl.files, ...host.files, ...keys.files];
+  const files = [...network.files, ...dns.files, ...sysctl.files, ...host.files, ...keys.files];
   // Byte order, not localeCompare: that loads ICU collation data, ~12 ms at boot.
-  return { files: files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), sysctls: sysctl.sysctls, actions: host.actions, notes };
+  return { files: files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), removals: network.removals, sysctls: sysctl.sysctls, actions: host.actions, notes };
 }

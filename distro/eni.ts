@@ -8,13 +8,15 @@
  */
 import type { Instance, Interface, Ipv6Config, Route } from '../agent/model/instance.js';
 import { dhcpv6Client, hasStaticAddress, usesAutoconf } from '../agent/model/modes.js';
-import type { PlannedFile } from '../agent/plan.js';
+import type { Warnings } from '../agent/errors.js';
+import type { PlannedFile, PlannedRemoval } from '../agent/plan.js';
 import type { Target } from '../agent/sources/target.js';
 import { acceptRa } from './sysctl.js';
 import { modeSummary } from './summary.js';
 import { render, type Context } from './template.js';
 import template from '../templates/eni.tmpl';
 import mainTemplate from '../templates/eni-main.tmpl';
+import cloudInitDisabled from '../templates/cloud-init-network-disabled.tmpl';
 
 export const ENI_PATH = '/etc/network/interfaces.d/50-v6agent';
 const MAIN_PATH = '/etc/network/interfaces';
@@ -25,7 +27,13 @@ interface Stanza {
   options: string[];
 }
 
-export function renderEni(instance: Instance, target: Target): PlannedFile[] {
+export interface EniPlan {
+  readonly files: PlannedFile[];
+  readonly removals: PlannedRemoval[];
+  readonly notes: string[];
+}
+
+export function renderEni(instance: Instance, target: Target, warnings: Warnings): EniPlan {
   const interfaces = instance.interfaces.map((iface, i) => ({
     name: iface.name,
     summary: modeSummary(iface),
@@ -34,7 +42,47 @@ export function renderEni(instance: Instance, target: Target): PlannedFile[] {
   const files: PlannedFile[] = [{ path: ENI_PATH, content: render(template, { interfaces }), mode: 0o644 }];
   const main = mainFile(target.existing.get(MAIN_PATH));
   if (main !== undefined) files.push({ path: MAIN_PATH, content: main, mode: 0o644 });
-  return files;
+  const { removals, notes } = takeOver(instance, target, warnings);
+  if (removals.length && target.cloudInit) {
+    files.push({ path: CLOUD_INIT_DISABLE, content: render(cloudInitDisabled, {}), mode: 0o644 });
+    notes.push(`cloud-init's network rendering disabled in ${CLOUD_INIT_DISABLE}`);
+  }
+  return { files, removals, notes };
+}
+
+const CLOUD_INIT_DISABLE = '/etc/cloud/cloud.cfg.d/99-v6agent-network.cfg';
+
+/** Interface names a piece of ENI text defines stanzas for. */
+export function eniStanzaNames(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const m of text.matchAll(/^\s*iface\s+(\S+)\s/gm)) names.add(m[1]!);
+  return names;
+}
+
+/**
+ * ifupdown runs every stanza it finds: cloud-init's 50-cloud-init next to ours
+ * means a second dhclient, or `inet6 dhcp` on a SLAAC subnet that hangs boot.
+ * A fragment cloud-init generated for our interfaces is backed up and removed;
+ * any other file that configures them is the admin's, so it is reported.
+ */
+function takeOver(instance: Instance, target: Target, warnings: Warnings): { removals: PlannedRemoval[]; notes: string[] } {
+  const ours = new Set(instance.interfaces.map((i) => i.name));
+  const removals: PlannedRemoval[] = [];
+  const notes: string[] = [];
+  for (const [path, text] of target.eniFragments) {
+    if (path === ENI_PATH) continue;
+    const clash = [...eniStanzaNames(text)].filter((n) => ours.has(n));
+    if (clash.length === 0) continue;
+    if (/cloud-init|generated from information provided by the datasource/i.test(text.split('\n').slice(0, 6).join('\n')) || path.endsWith('/50-cloud-init')) {
+      removals.push({ path, why: `cloud-init's stanzas for ${clash.join(', ')} would run beside v6agent's` });
+    } else {
+      warnings.add(path, `also configures ${clash.join(', ')}; ifupdown will run both stanzas (remove them from this file)`);
+    }
+  }
+  const main = target.existing.get(MAIN_PATH);
+  const mainClash = main ? [...eniStanzaNames(main)].filter((n) => ours.has(n)) : [];
+  if (mainClash.length) warnings.add(MAIN_PATH, `also configures ${mainClash.join(', ')}; ifupdown will run both stanzas (remove them from this file)`);
+  return { removals, notes };
 }
 
 /**

@@ -7,11 +7,11 @@
 import { closeSync, fchmodSync, fchownSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync, chownSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { V6Error } from '../errors.js';
-import type { Owner, PlannedFile } from '../plan.js';
+import type { Owner, PlannedFile, PlannedRemoval } from '../plan.js';
 import { unifiedDiff } from './diff.js';
 import { resolveInRoot } from './rootPath.js';
 
-export type FileStatus = 'created' | 'changed' | 'unchanged';
+export type FileStatus = 'created' | 'changed' | 'unchanged' | 'removed';
 
 export interface FileResult {
   readonly path: string;
@@ -49,14 +49,16 @@ function compare(root: string, file: PlannedFile): Comparison {
 }
 
 /** What applying `files` would do, with a unified diff for each change. */
-export function previewFiles(root: string, files: readonly PlannedFile[]): FileResult[] {
-  return files.map((f) => {
+export function previewFiles(root: string, files: readonly PlannedFile[], removals: readonly PlannedRemoval[] = []): FileResult[] {
+  const writes = files.map((f): FileResult => {
     const c = compare(root, f);
     return c.status === 'unchanged' ? { path: f.path, status: c.status } : { path: f.path, status: c.status, diff: unifiedDiff(f.path, c.before, f.content) };
   });
+  const removes = removals.map((r): FileResult => ({ path: r.path, status: 'removed', diff: unifiedDiff(r.path, readFileSync(resolveInRoot(root, r.path), 'utf8'), '') }));
+  return [...writes, ...removes];
 }
 
-export function writeFiles(root: string, files: readonly PlannedFile[], backupStamp: string): FileResult[] {
+export function writeFiles(root: string, files: readonly PlannedFile[], backupStamp: string, removals: readonly PlannedRemoval[] = []): FileResult[] {
   const comparisons = files.map((f) => compare(root, f));
   const changes = comparisons.filter((c) => c.status !== 'unchanged');
   const temps: string[] = [];
@@ -82,9 +84,19 @@ export function writeFiles(root: string, files: readonly PlannedFile[], backupSt
     touchedDirs.add(dirname(c.host));
     results.set(c.file, { path: c.file.path, status: c.status, ...(backup ? { backup } : {}) });
   });
+  const removed = removals.map((r): FileResult => {
+    const host = resolveInRoot(root, r.path);
+    const backup = join(backupRoot, backupStamp, r.path);
+    const hostBackup = resolveInRoot(root, backup);
+    mkdirSync(dirname(hostBackup), { recursive: true, mode: 0o700 });
+    writeDurably(hostBackup, readFileSync(host, 'utf8'), statSync(host).mode & 0o7777);
+    rmSync(host);
+    touchedDirs.add(dirname(host));
+    return { path: r.path, status: 'removed', backup };
+  });
   // The renames are durable once their directories are: one fsync per directory.
   touchedDirs.forEach(fsyncDir);
-  return comparisons.map((c) => results.get(c.file) ?? { path: c.file.path, status: 'unchanged' });
+  return [...comparisons.map((c) => results.get(c.file) ?? { path: c.file.path, status: 'unchanged' as const }), ...removed];
 }
 
 function writeTemp(c: Comparison): string {

@@ -52,11 +52,11 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
   const target = withExistingFiles(bare, filesToRead(instance, bare));
   const plan = buildPlan(instance, target, warnings);
 
-  const files = opts.dryRun ? previewFiles(root, plan.files) : writeFiles(root, plan.files, new Date().toISOString().replace(/[:.]/g, '-'));
+  const files = opts.dryRun ? previewFiles(root, plan.files, plan.removals) : writeFiles(root, plan.files, new Date().toISOString().replace(/[:.]/g, '-'), plan.removals);
   const doLive = live && !opts.dryRun;
   const sysctls = doLive ? applySysctls(plan.sysctls, warnings) : [];
   const actions = doLive ? applyActions(plan.actions, warnings) : [];
-  const changed = [...files, ...sysctls, ...actions].some((r) => r.status === 'created' || r.status === 'changed');
+  const changed = [...files, ...sysctls, ...actions].some((r) => r.status === 'created' || r.status === 'changed' || r.status === 'removed');
   return {
     root,
     live,

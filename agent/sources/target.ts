@@ -2,7 +2,7 @@
  * Read-only facts about the system we render for (the live one, or an image
  * tree under --root) that the plan depends on. Nothing here writes.
  */
-import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { V6Error, ExitCode } from '../errors.js';
 import { type Distro, detectDistro, distroByName } from '../../distro/detect.js';
@@ -30,6 +30,10 @@ export interface Target {
   readonly passwd: readonly PasswdEntry[];
   /** Current text of files whose new content depends on the old (keys, ENI main file). */
   readonly existing: ReadonlyMap<string, string | undefined>;
+  /** Other files in /etc/network/interfaces.d (path → text): they may configure our interfaces too. */
+  readonly eniFragments: ReadonlyMap<string, string>;
+  /** cloud-init is installed in this root (it has /etc/cloud). */
+  readonly cloudInit: boolean;
 }
 
 export function inRoot(root: string, path: string): string {
@@ -46,7 +50,27 @@ export function readTarget(root: string, live: boolean, distroName: string | und
     forwarding: live && readSysctl('/proc/sys/net/ipv6/conf/all/forwarding') === '1',
     passwd: parsePasswd(safeRead(inRoot(root, '/etc/passwd')) ?? ''),
     existing: new Map(),
+    eniFragments: distro.format === 'eni' ? readFragments(root) : new Map(),
+    cloudInit: existsSync(inRoot(root, '/etc/cloud')),
   };
+}
+
+const ENI_DIR = '/etc/network/interfaces.d';
+
+function readFragments(root: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let names: string[] = [];
+  try {
+    names = readdirSync(resolveInRoot(root, ENI_DIR));
+  } catch {
+    return out;
+  }
+  for (const name of names.sort()) {
+    const path = `${ENI_DIR}/${name}`;
+    const text = safeRead(resolveInRoot(root, path));
+    if (text !== undefined) out.set(path, text);
+  }
+  return out;
 }
 
 /** The target with the current text of `paths` (resolved inside the root) added. */

@@ -4,6 +4,7 @@
  * as Neutron configures them, gives the guest what its subnet mode promises.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'vitest';
 import { eui64Address } from '../../agent/model/addr.js';
@@ -27,11 +28,12 @@ function inRange(addr: string): boolean {
 }
 
 /** Render with the built binary into the guest's /etc, apply the sysctl drop-in, run ifup. */
-async function bringUp(mode: LabMode, ipv4: boolean, { expect, onTestFinished }: TestContext) {
+async function bringUp(mode: LabMode, ipv4: boolean, { expect, onTestFinished }: TestContext, before?: (lab: Lab) => void) {
   const mac = `fa:16:3e:5c:${(0x10 + serial).toString(16).padStart(2, '0')}:${(serial++ % 256).toString(16).padStart(2, '0')}`;
   const lab = await Lab.create({ mode, ipv4, guestMac: mac, mtu: mode === 'static' ? undefined : 1450 });
   // Tests run side by side: each removes its own lab, also when it fails.
   onTestFinished(() => lab.destroy());
+  before?.(lab);
   const drive = writeLabDrive(join(lab.dir, 'drive'), { mode, ipv4, mac });
   const render = spawnSync(BIN, ['apply', '--config-drive', drive, '--root', lab.guestRoot, '--distro', 'debian', '--iface', `${mac}=eth0`], { encoding: 'utf8' });
   expect(render.status, render.stderr).toBe(0);
@@ -93,5 +95,22 @@ describe.runIf(gate.run).concurrent.each(STACKS)('ifupdown brings up what v6agen
 
     await lab.inGuest(['ifdown', '--state-dir', '/run/network', 'eth0'], 20_000);
     expect((await globals(lab, 'inet6')).filter((a) => a.local !== STATIC_ADDRESS || mode === 'static')).toEqual([]);
+  });
+});
+
+describe.runIf(gate.run)('taking over from cloud-init', () => {
+  it("removes cloud-init's `inet6 dhcp` on a SLAAC subnet, which alone would hang ifup", async (context) => {
+    const { expect } = context;
+    const fragment = join('etc/network/interfaces.d/50-cloud-init');
+    const { lab, mac, ifupMs } = await bringUp('slaac', false, context, (l) => {
+      mkdirSync(join(l.guestRoot, 'etc/network/interfaces.d'), { recursive: true });
+      writeFileSync(join(l.guestRoot, fragment), '# This file is generated from information provided by the datasource.\nauto eth0\niface eth0 inet6 dhcp\n');
+    });
+    console.log(`lab slaac after cloud-init's wrong stanza: ifup ${ifupMs.toFixed(0)} ms`);
+    expect(lab.guestFile(fragment)).toBeUndefined();
+    expect(ifupMs).toBeLessThan(20_000);
+    const eui64 = eui64Address(PREFIX, mac);
+    await waitFor('the EUI-64 SLAAC address', () => globals(lab, 'inet6'), (a) => a.some((x) => x.local === eui64 && !x.tentative));
+    expect(lab.guestStateFiles().filter((f) => f.includes('dhclient6'))).toEqual([]);
   });
 });

@@ -124,6 +124,40 @@ describe('apply', () => {
     expect(readFileSync(join(r, 'etc/network/interfaces'), 'utf8')).toMatch(/^auto lo\niface lo inet loopback\n\n# Added by v6agent.*\nsource \/etc\/network\/interfaces\.d\/\*\n$/);
   });
 
+  const CLOUD_INIT_ENI = '# This file is generated from information provided by the datasource.  Changes\n# to it will not persist across an instance reboot.\nauto eth0\niface eth0 inet dhcp\n\n# control-alias eth0\niface eth0 inet6 dhcp\n';
+
+  it("backs up and removes cloud-init's ENI file for our interfaces, and stops cloud-init writing it again", async () => {
+    const r = root();
+    mkdirSync(join(r, 'etc/network/interfaces.d'), { recursive: true });
+    mkdirSync(join(r, 'etc/cloud/cloud.cfg.d'), { recursive: true });
+    writeFileSync(join(r, 'etc/network/interfaces.d/50-cloud-init'), CLOUD_INIT_ENI);
+    const opts = { configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false, probe: false, probeTimeoutMs: 0 };
+    const report = await runApply(opts);
+    const removed = report.files.find((f) => f.path === '/etc/network/interfaces.d/50-cloud-init');
+    expect(removed).toMatchObject({ status: 'removed' });
+    expect(existsSync(join(r, 'etc/network/interfaces.d/50-cloud-init'))).toBe(false);
+    expect(readFileSync(join(r, 'var/lib/v6agent/backup', removed!.backup!.split('/backup/')[1]!), 'utf8')).toBe(CLOUD_INIT_ENI);
+    expect(readFileSync(join(r, 'etc/cloud/cloud.cfg.d/99-v6agent-network.cfg'), 'utf8')).toMatch(/network:\n {2}config: disabled\n/);
+    expect((await runApply(opts)).changed).toBe(false);
+  });
+
+  it("reports, and keeps, an admin's own file that configures our interfaces", async () => {
+    const r = root();
+    mkdirSync(join(r, 'etc/network/interfaces.d'), { recursive: true });
+    writeFileSync(join(r, 'etc/network/interfaces.d/eth0'), 'iface eth0 inet6 static\n    address 2001:db8::9/64\n');
+    const report = await runApply({ configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false, probe: false, probeTimeoutMs: 0 });
+    expect(report.warnings).toContainEqual({ where: '/etc/network/interfaces.d/eth0', message: 'also configures eth0; ifupdown will run both stanzas (remove them from this file)' });
+    expect(existsSync(join(r, 'etc/network/interfaces.d/eth0'))).toBe(true);
+  });
+
+  it("leaves cloud-init's file alone when it configures none of our interfaces", async () => {
+    const r = root();
+    mkdirSync(join(r, 'etc/network/interfaces.d'), { recursive: true });
+    writeFileSync(join(r, 'etc/network/interfaces.d/50-cloud-init'), CLOUD_INIT_ENI.replace(/eth0/g, 'eth5'));
+    const report = await runApply({ configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false, probe: false, probeTimeoutMs: 0 });
+    expect(report.files.some((f) => f.status === 'removed')).toBe(false);
+  });
+
   it('routes DNS through systemd-resolved when it owns resolv.conf', async () => {
     const r = root();
     symlinkSync('../run/systemd/resolve/stub-resolv.conf', join(r, 'etc/resolv.conf'));
