@@ -168,7 +168,9 @@ export async function openConfigDrive(given: string | undefined): Promise<DriveH
     execFileSync('mount', ['-t', candidate.fsType, '-o', 'ro,nosuid,nodev,noexec', candidate.device, dir], { stdio: 'pipe' });
   } catch (e) {
     rmdirSync(dir);
-    throw new V6Error(`cannot mount config drive ${candidate.device}: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()}`);
+    // mount(8) adds a second line about dmesg; one line is what the user needs.
+    const why = String((e as { stderr?: Buffer }).stderr ?? e).trim().split('\n')[0];
+    throw new V6Error(`cannot mount config drive ${candidate.device}: ${why}`);
   }
   return {
     dir,

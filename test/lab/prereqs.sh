@@ -10,6 +10,8 @@ command -v dhclient >/dev/null || need+=(isc-dhcp-client)
 command -v ip >/dev/null || need+=(iproute2)
 command -v rdisc6 >/dev/null || need+=(ndisc6)
 command -v sysctl >/dev/null || need+=(procps)
+command -v genisoimage >/dev/null || need+=(genisoimage)
+command -v mkfs.vfat >/dev/null || need+=(dosfstools)
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "lab: installing ${need[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
