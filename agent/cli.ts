@@ -4,12 +4,13 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, V6Error, formatWarning, type Warning } from './errors.js';
+import { err, out } from './output.js';
 import { version } from '../package.json';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 function printWarnings(warnings: readonly Warning[]): void {
-  for (const w of warnings) process.stderr.write(`${formatWarning(w)}\n`);
+  for (const w of warnings) err(`${formatWarning(w)}\n`);
 }
 
 export function makeProgram(): Command {
@@ -19,7 +20,7 @@ export function makeProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     // Before the subcommands: commander copies these settings into each one as it is created.
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .configureOutput({ writeOut: (s) => out(s), writeErr: (s) => err(s) })
     .addHelpText('after', `
 Examples:
   v6agent apply                                  configure this VM from its config drive
@@ -53,10 +54,10 @@ Examples:
       if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 60) throw new V6Error(`--probe-timeout ${o.probeTimeout}: give seconds, more than 0 and at most 60`, ExitCode.usage);
       const { runApply, formatApplyReport } = await import('./commands/apply.js');
       const report = await runApply({ configDrive: o.configDrive, root: o.root, distro: o.distro, iface: o.iface, dryRun: o.dryRun, probe: o.probe, probeTimeoutMs: seconds * 1000 });
-      if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      if (o.json) out(`${JSON.stringify(report, null, 2)}\n`);
       else {
         printWarnings(report.warnings);
-        process.stdout.write(formatApplyReport(report));
+        out(formatApplyReport(report));
       }
     });
 
@@ -73,10 +74,10 @@ Examples:
     .action(async (o: { configDrive?: string; iface: string[]; json: boolean }) => {
       const { runMetadata, metadataJson, formatMetadata } = await import('./commands/metadata.js');
       const { instance, warnings } = await runMetadata({ configDrive: o.configDrive, iface: o.iface });
-      if (o.json) process.stdout.write(`${JSON.stringify({ ...(metadataJson(instance) as object), warnings }, null, 2)}\n`);
+      if (o.json) out(`${JSON.stringify({ ...(metadataJson(instance) as object), warnings }, null, 2)}\n`);
       else {
         printWarnings(warnings);
-        process.stdout.write(formatMetadata(instance));
+        out(formatMetadata(instance));
       }
     });
 
@@ -96,7 +97,7 @@ Examples:
       if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 60) throw new V6Error(`--timeout ${o.timeout}: give seconds, more than 0 and at most 60`, ExitCode.usage);
       const { observeRouters, formatRaReport } = await import('./commands/ra.js');
       const interfaces = observeRouters({ ifaces, timeoutMs: seconds * 1000, wire: o.wire });
-      process.stdout.write(o.json ? `${JSON.stringify({ interfaces }, null, 2)}\n` : formatRaReport(interfaces));
+      out(o.json ? `${JSON.stringify({ interfaces }, null, 2)}\n` : formatRaReport(interfaces));
     });
 
   return program;
@@ -110,11 +111,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     if (e instanceof V6Error) {
-      process.stderr.write(`v6agent: ${e.message}\n`);
+      err(`v6agent: ${e.message}\n`);
       return e.exitCode;
     }
-    process.stderr.write(`v6agent: internal error: ${(e as Error).message}\n`);
-    if (process.env.V6AGENT_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    err(`v6agent: internal error: ${(e as Error).message}\n`);
+    if (process.env.V6AGENT_DEBUG) err(`${(e as Error).stack}\n`);
     return ExitCode.failure;
   }
 }

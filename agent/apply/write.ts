@@ -4,7 +4,7 @@
  * exist, back up what they replace and rename them into place. A second run
  * with the same plan finds nothing to do.
  */
-import { closeSync, fchmodSync, fchownSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync, chownSync } from 'node:fs';
+import { closeSync, fchmodSync, fchownSync, fsync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync, chownSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { V6Error } from '../errors.js';
 import type { Owner, PlannedFile, PlannedRemoval } from '../plan.js';
@@ -29,7 +29,8 @@ interface Comparison {
   readonly status: FileStatus;
 }
 
-const canChown = process.getuid?.() === 0;
+/** A function, not a constant: the binary's start-up snapshot is built as root. */
+const canChown = (): boolean => process.getuid?.() === 0;
 
 function compare(root: string, file: PlannedFile): Comparison {
   const host = resolveInRoot(root, file.path);
@@ -39,7 +40,7 @@ function compare(root: string, file: PlannedFile): Comparison {
     const st = lstatSync(host);
     if (!st.isFile()) throw new V6Error(`${host}: exists and is not a regular file; not replaced`);
     before = readFileSync(host, 'utf8');
-    sameMeta = (st.mode & 0o7777) === file.mode && (!canChown || !file.owner || (st.uid === file.owner.uid && st.gid === file.owner.gid));
+    sameMeta = (st.mode & 0o7777) === file.mode && (!canChown() || !file.owner || (st.uid === file.owner.uid && st.gid === file.owner.gid));
   } catch (e) {
     if (e instanceof V6Error) throw e;
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new V6Error(`nothing written: ${host}: ${(e as Error).message}`);
@@ -58,15 +59,19 @@ export function previewFiles(root: string, files: readonly PlannedFile[], remova
   return [...writes, ...removes];
 }
 
-export function writeFiles(root: string, files: readonly PlannedFile[], backupStamp: string, removals: readonly PlannedRemoval[] = []): FileResult[] {
+export async function writeFiles(root: string, files: readonly PlannedFile[], backupStamp: string, removals: readonly PlannedRemoval[] = []): Promise<FileResult[]> {
   const comparisons = files.map((f) => compare(root, f));
   const changes = comparisons.filter((c) => c.status !== 'unchanged');
-  const temps: string[] = [];
+  const temps: { path: string; fd: number }[] = [];
   try {
     for (const c of changes) temps.push(writeTemp(c));
+    // Concurrent fsyncs share journal commits: one wait instead of one per file.
+    await Promise.all(temps.map((t) => fsyncAsync(t.fd)));
   } catch (e) {
-    for (const t of temps) rmSync(t, { force: true });
+    for (const t of temps) rmSync(t.path, { force: true });
     throw new V6Error(`nothing written: ${(e as Error).message}`);
+  } finally {
+    for (const t of temps) closeSync(t.fd);
   }
   const backupRoot = '/var/lib/v6agent/backup';
   const results = new Map<PlannedFile, FileResult>();
@@ -80,7 +85,7 @@ export function writeFiles(root: string, files: readonly PlannedFile[], backupSt
       // Keys and configs can be private: the backup keeps the original's mode.
       writeDurably(hostBackup, c.before, statSync(c.host).mode & 0o7777);
     }
-    renameSync(temps[i]!, c.host);
+    renameSync(temps[i]!.path, c.host);
     touchedDirs.add(dirname(c.host));
     results.set(c.file, { path: c.file.path, status: c.status, ...(backup ? { backup } : {}) });
   });
@@ -99,7 +104,8 @@ export function writeFiles(root: string, files: readonly PlannedFile[], backupSt
   return [...comparisons.map((c) => results.get(c.file) ?? { path: c.file.path, status: 'unchanged' as const }), ...removed];
 }
 
-function writeTemp(c: Comparison): string {
+/** The new content in a temp file beside the target, still open for fsync. */
+function writeTemp(c: Comparison): { path: string; fd: number } {
   const dir = dirname(c.host);
   makeDirs(dir, c.file.dir);
   const temp = join(dir, `.${c.host.slice(dir.length + 1)}.v6agent-${process.pid}`);
@@ -107,15 +113,17 @@ function writeTemp(c: Comparison): string {
   try {
     writeSync(fd, c.file.content);
     fchmodSync(fd, c.file.mode);
-    if (canChown && c.file.owner) fchownSync(fd, c.file.owner.uid, c.file.owner.gid);
-    fsyncSync(fd);
+    if (canChown() && c.file.owner) fchownSync(fd, c.file.owner.uid, c.file.owner.gid);
   } catch (e) {
     closeSync(fd);
     rmSync(temp, { force: true });
     throw e;
   }
-  closeSync(fd);
-  return temp;
+  return { path: temp, fd };
+}
+
+function fsyncAsync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
 }
 
 /** Create missing directories; the innermost gets the planned mode and owner (e.g. ~/.ssh 0700). */
@@ -127,7 +135,7 @@ function makeDirs(dir: string, want: { mode: number; owner?: Owner } | undefined
   }
   mkdirSync(dirname(dir), { recursive: true, mode: 0o755 });
   mkdirSync(dir, { mode: want?.mode ?? 0o755 });
-  if (canChown && want?.owner) chownSync(dir, want.owner.uid, want.owner.gid);
+  if (canChown() && want?.owner) chownSync(dir, want.owner.uid, want.owner.gid);
 }
 
 function writeDurably(path: string, content: string, mode: number): void {

@@ -52,7 +52,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
   const target = withExistingFiles(bare, filesToRead(instance, bare));
   const plan = buildPlan(instance, target, warnings);
 
-  const files = opts.dryRun ? previewFiles(root, plan.files, plan.removals) : writeFiles(root, plan.files, new Date().toISOString().replace(/[:.]/g, '-'), plan.removals);
+  const files = opts.dryRun ? previewFiles(root, plan.files, plan.removals) : await writeFiles(root, plan.files, new Date().toISOString().replace(/[:.]/g, '-'), plan.removals);
   const doLive = live && !opts.dryRun;
   const sysctls = doLive ? applySysctls(plan.sysctls, warnings) : [];
   const actions = doLive ? applyActions(plan.actions, warnings) : [];

@@ -23,7 +23,7 @@ const file = (path: string, content: string, mode = 0o644) => ({ path, content, 
 describe('writing files', () => {
   it('creates files with the planned mode and reports them created', async () => {
     const r = root();
-    const [res] = writeFiles(r, [file('/etc/x.conf', 'a\n', 0o600)], 'T');
+    const [res] = await writeFiles(r, [file('/etc/x.conf', 'a\n', 0o600)], 'T');
     expect(res!.status).toBe('created');
     expect(statSync(join(r, 'etc/x.conf')).mode & 0o777).toBe(0o600);
   });
@@ -31,7 +31,7 @@ describe('writing files', () => {
   it('backs up a file it replaces, under /var/lib/v6agent/backup/<stamp>', async () => {
     const r = root();
     writeFileSync(join(r, 'etc/x.conf'), 'old\n');
-    const [res] = writeFiles(r, [file('/etc/x.conf', 'new\n')], 'T1');
+    const [res] = await writeFiles(r, [file('/etc/x.conf', 'new\n')], 'T1');
     expect(res).toMatchObject({ status: 'changed', backup: '/var/lib/v6agent/backup/T1/etc/x.conf' });
     expect(readFileSync(join(r, 'var/lib/v6agent/backup/T1/etc/x.conf'), 'utf8')).toBe('old\n');
     expect(readFileSync(join(r, 'etc/x.conf'), 'utf8')).toBe('new\n');
@@ -39,15 +39,15 @@ describe('writing files', () => {
 
   it('writes nothing and backs up nothing when content and mode already match', async () => {
     const r = root();
-    writeFiles(r, [file('/etc/x.conf', 'a\n')], 'T1');
-    const [res] = writeFiles(r, [file('/etc/x.conf', 'a\n')], 'T2');
+    await writeFiles(r, [file('/etc/x.conf', 'a\n')], 'T1');
+    const [res] = await writeFiles(r, [file('/etc/x.conf', 'a\n')], 'T2');
     expect(res!.status).toBe('unchanged');
     expect(existsSync(join(r, 'var/lib/v6agent/backup'))).toBe(false);
   });
 
   it('leaves no temp files behind', async () => {
     const r = root();
-    writeFiles(r, [file('/etc/a', '1\n'), file('/etc/b', '2\n')], 'T');
+    await writeFiles(r, [file('/etc/a', '1\n'), file('/etc/b', '2\n')], 'T');
     expect(readdirSync(join(r, 'etc')).filter((n) => n.includes('v6agent'))).toEqual([]);
   });
 
@@ -56,7 +56,7 @@ describe('writing files', () => {
     mkdirSync(join(r, 'etc/blocked'));
     writeFileSync(join(r, 'etc/ro'), 'x');
     // A path through a regular file cannot be created: the whole plan must fail untouched.
-    expect(() => writeFiles(r, [file('/etc/a', '1\n'), file('/etc/ro/b', '2\n')], 'T')).toThrow(/nothing written/);
+    await expect(writeFiles(r, [file('/etc/a', '1\n'), file('/etc/ro/b', '2\n')], 'T')).rejects.toThrow(/nothing written/);
     expect(existsSync(join(r, 'etc/a'))).toBe(false);
   });
 
