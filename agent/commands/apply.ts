@@ -1,15 +1,15 @@
 /** `v6agent apply`: drive → model → plan → (preview | write + live changes) → report. */
+import { existsSync } from 'node:fs';
 import { Warnings, type Warning } from '../errors.js';
 import { interfaceNames, loadInstance, parseIfaceMappings } from '../load.js';
+import type { Instance } from '../model/instance.js';
+import { applyObservations } from '../model/observed.js';
 import { buildPlan, filesToRead } from '../plan.js';
+import type { InterfaceReport } from '../ra/observe.js';
 import { readTarget, withExistingFiles } from '../sources/target.js';
 import { previewFiles, writeFiles, type FileResult } from '../apply/write.js';
 import { applyActions, applySysctls, type LiveResult } from '../apply/live.js';
 import { modeSummary } from '../../distro/summary.js';
-import { existsSync } from 'node:fs';
-import type { Instance } from '../model/instance.js';
-import { applyObservations } from '../model/observed.js';
-import type { InterfaceReport } from '../ra/observe.js';
 
 export interface ApplyOptions {
   readonly configDrive: string | undefined;

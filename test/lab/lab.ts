@@ -13,11 +13,12 @@
  * ifupdown and dhclient hooks masked: nothing reaches the host's files.
  * Only documentation prefixes and link-local addresses are used.
  */
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { killNamespace, NAME_PREFIX } from './processes.js';
 import { eui64Address } from '../../agent/model/addr.js';
 
 const run = promisify(execFile);
@@ -48,7 +49,6 @@ export interface LabOptions extends RouterOptions {
   readonly guestMac: string;
 }
 
-const NAME_PREFIX = 'v6l';
 let counter = 0;
 
 /** Processes and namespaces we created, so an interrupted run can still clean up. */
@@ -270,59 +270,4 @@ async function ip(...args: string[]): Promise<void> {
 
 async function nsSysctl(ns: string, key: string, value: string): Promise<void> {
   await run('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', `${key}=${value}`]);
-}
-
-
-function pidsIn(ns: string): number[] {
-  try {
-    return execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-/** A zombie has exited; it only waits for its parent to reap it. */
-function alive(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-function killNamespace(ns: string): void {
-  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
-    const pids = pidsIn(ns);
-    if (pids.length === 0) break;
-    for (const pid of pids) {
-      try {
-        process.kill(pid, signal);
-      } catch {
-        // already gone
-      }
-    }
-    const deadline = Date.now() + 2000;
-    while (pidsIn(ns).some(alive) && Date.now() < deadline) execFileSync('sleep', ['0.05']);
-  }
-  try {
-    execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-  } catch {
-    // never created
-  }
-}
-
-/** Namespaces left by an earlier run that was killed outright (its PID is in the name). */
-export function sweepStaleLabs(): void {
-  let names: string[] = [];
-  try {
-    names = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0]!).filter(Boolean);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const m = new RegExp(`^${NAME_PREFIX}([0-9a-z]+)x[0-9a-z]+[rgs]$`).exec(name);
-    if (!m) continue;
-    const pid = parseInt(m[1]!, 36);
-    if (pid !== process.pid && !existsSync(`/proc/${pid}`)) killNamespace(name);
-  }
 }

@@ -4,7 +4,7 @@
  * skipped with one line saying why.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { sweepStaleLabs } from './lab.js';
+import { sweepStaleLabs } from './processes.js';
 
 const TOOLS = ['ip', 'radvd', 'dnsmasq', 'ifup', 'ifdown', 'dhclient', 'sysctl', 'rdisc6', 'genisoimage', 'mkfs.vfat', 'losetup', 'unshare'];
 
