@@ -40,6 +40,8 @@ export function observeRouters(opts: RaOptions): InterfaceReport[] {
   const toProbe: string[] = [];
   for (const [name, k] of kernel) {
     if (k.raReceived && !opts.wire) reports.set(name, fromKernel(k, kernelElapsed, ['answered from the kernel (it processed an RA since link-up); --wire asks the routers']));
+    // A Router Solicitation cannot leave a link that is down: do not wait for an answer that cannot come.
+    else if (!chosen.find((l) => l.name === name)!.up) reports.set(name, { name, mode: 'none', source: 'none', elapsedMs: kernelElapsed, routers: [], notes: ['the link is down: no Router Solicitation sent'] });
     else toProbe.push(name);
   }
   if (toProbe.length && !isRoot()) {

@@ -143,4 +143,15 @@ describe.runIf(gate.run).concurrent('apply follows the router', () => {
     const unprobed = JSON.parse((await lab.inGuest([BIN, 'apply', '--config-drive', drive, '--no-probe', '--dry-run', '--json'])).stdout);
     expect(unprobed.observed).toEqual([]);
   });
+
+  it('does not wait for routers on a link that is down', async (context) => {
+    const { expect } = context;
+    const lab = await guestUp({ mode: 'slaac' }, context);
+    await lab.inGuest(['ip', 'link', 'set', 'eth0', 'down']);
+    const mac = (await lab.guestJson(['link', 'show', 'dev', 'eth0']))[0].address;
+    const drive = writeLabDrive(join(lab.dir, 'drive'), { mode: 'dhcpv6-stateless', ipv4: false, mac });
+    const { stdout, ms } = await lab.inGuest([BIN, 'apply', '--config-drive', drive, '--probe-timeout', '5', '--dry-run', '--json']);
+    expect(JSON.parse(stdout).observed[0]).toMatchObject({ mode: 'none', source: 'none', notes: ['the link is down: no Router Solicitation sent'] });
+    expect(ms).toBeLessThan(5000);
+  });
 });
