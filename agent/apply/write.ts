@@ -29,8 +29,7 @@ interface Comparison {
   readonly status: FileStatus;
 }
 
-/** A function, not a constant: the binary's start-up snapshot is built as root. */
-const canChown = (): boolean => process.getuid?.() === 0;
+const canChown = process.getuid?.() === 0;
 
 function compare(root: string, file: PlannedFile): Comparison {
   const host = resolveInRoot(root, file.path);
@@ -40,7 +39,7 @@ function compare(root: string, file: PlannedFile): Comparison {
     const st = lstatSync(host);
     if (!st.isFile()) throw new V6Error(`${host}: exists and is not a regular file; not replaced`);
     before = readFileSync(host, 'utf8');
-    sameMeta = (st.mode & 0o7777) === file.mode && (!canChown() || !file.owner || (st.uid === file.owner.uid && st.gid === file.owner.gid));
+    sameMeta = (st.mode & 0o7777) === file.mode && (!canChown || !file.owner || (st.uid === file.owner.uid && st.gid === file.owner.gid));
   } catch (e) {
     if (e instanceof V6Error) throw e;
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new V6Error(`nothing written: ${host}: ${(e as Error).message}`);
@@ -73,28 +72,17 @@ export async function writeFiles(root: string, files: readonly PlannedFile[], ba
   } finally {
     for (const t of temps) closeSync(t.fd);
   }
-  const backupRoot = '/var/lib/v6agent/backup';
   const results = new Map<PlannedFile, FileResult>();
   const touchedDirs = new Set<string>();
   changes.forEach((c, i) => {
-    let backup: string | undefined;
-    if (c.before !== undefined) {
-      backup = join(backupRoot, backupStamp, c.file.path);
-      const hostBackup = resolveInRoot(root, backup);
-      mkdirSync(dirname(hostBackup), { recursive: true, mode: 0o700 });
-      // Keys and configs can be private: the backup keeps the original's mode.
-      writeDurably(hostBackup, c.before, statSync(c.host).mode & 0o7777);
-    }
+    const backup = c.before === undefined ? undefined : backUp(root, backupStamp, c.file.path, c.host, c.before);
     renameSync(temps[i]!.path, c.host);
     touchedDirs.add(dirname(c.host));
     results.set(c.file, { path: c.file.path, status: c.status, ...(backup ? { backup } : {}) });
   });
   const removed = removals.map((r): FileResult => {
     const host = resolveInRoot(root, r.path);
-    const backup = join(backupRoot, backupStamp, r.path);
-    const hostBackup = resolveInRoot(root, backup);
-    mkdirSync(dirname(hostBackup), { recursive: true, mode: 0o700 });
-    writeDurably(hostBackup, readFileSync(host, 'utf8'), statSync(host).mode & 0o7777);
+    const backup = backUp(root, backupStamp, r.path, host, readFileSync(host, 'utf8'));
     rmSync(host);
     touchedDirs.add(dirname(host));
     return { path: r.path, status: 'removed', backup };
@@ -102,6 +90,20 @@ export async function writeFiles(root: string, files: readonly PlannedFile[], ba
   // The renames are durable once their directories are: one fsync per directory.
   touchedDirs.forEach(fsyncDir);
   return [...comparisons.map((c) => results.get(c.file) ?? { path: c.file.path, status: 'unchanged' as const }), ...removed];
+}
+
+/**
+ * Save `content`, the current text of `path` (found at `host`), under
+ * /var/lib/v6agent/backup/<stamp>/ in the same root; returns the backup's path
+ * in the target's terms. Keys and configs can be private: the backup keeps the
+ * original's mode.
+ */
+function backUp(root: string, stamp: string, path: string, host: string, content: string): string {
+  const backup = join('/var/lib/v6agent/backup', stamp, path);
+  const hostBackup = resolveInRoot(root, backup);
+  mkdirSync(dirname(hostBackup), { recursive: true, mode: 0o700 });
+  writeDurably(hostBackup, content, statSync(host).mode & 0o7777);
+  return backup;
 }
 
 /** The new content in a temp file beside the target, still open for fsync. */
@@ -113,7 +115,7 @@ function writeTemp(c: Comparison): { path: string; fd: number } {
   try {
     writeSync(fd, c.file.content);
     fchmodSync(fd, c.file.mode);
-    if (canChown() && c.file.owner) fchownSync(fd, c.file.owner.uid, c.file.owner.gid);
+    if (canChown && c.file.owner) fchownSync(fd, c.file.owner.uid, c.file.owner.gid);
   } catch (e) {
     closeSync(fd);
     rmSync(temp, { force: true });
@@ -135,7 +137,7 @@ function makeDirs(dir: string, want: { mode: number; owner?: Owner } | undefined
   }
   mkdirSync(dirname(dir), { recursive: true, mode: 0o755 });
   mkdirSync(dir, { mode: want?.mode ?? 0o755 });
-  if (canChown() && want?.owner) chownSync(dir, want.owner.uid, want.owner.gid);
+  if (canChown && want?.owner) chownSync(dir, want.owner.uid, want.owner.gid);
 }
 
 function writeDurably(path: string, content: string, mode: number): void {
