@@ -2,10 +2,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Warnings, usageError } from './errors.js';
-import { parseMac } from './model/addr.js';
 import { buildInstance, type InterfaceNames } from './model/build.js';
 import type { Instance } from './model/instance.js';
-import { interfaceName } from './model/names.js';
+import { interfaceName, parseMac } from './model/names.js';
 import { openConfigDrive, readConfigDrive } from './sources/configDrive.js';
 import { parseJsonObject } from './sources/files.js';
 import { parseMetaData } from './sources/metaData.js';

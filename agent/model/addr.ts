@@ -74,13 +74,6 @@ export function ipv4Netmask(prefix: number): string {
   return [24, 16, 8, 0].map((s) => (bits >>> s) & 0xff).join('.');
 }
 
-/** Lower-case colon form, or undefined if not a 48-bit MAC. */
-export function parseMac(text: unknown): string | undefined {
-  if (typeof text !== 'string') return undefined;
-  const m = text.trim().toLowerCase();
-  return /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(m) ? m : undefined;
-}
-
 /**
  * The modified EUI-64 address a kernel with addr_gen_mode=0 forms from `mac` in
  * a /64 (RFC 4291 appendix A: flip the universal/local bit, insert ff:fe).
@@ -94,4 +87,3 @@ export function eui64Address(prefix64: string, mac: string): string {
   const net = new Address6(`${prefix64}/64`).startAddress().canonicalForm().split(':').slice(0, 4);
   return new Address6([...net, ...groups].join(':')).correctForm();
 }
-

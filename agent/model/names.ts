@@ -22,6 +22,13 @@ export function interfaceName(value: unknown): string | undefined {
   return /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/.test(value) && value !== '.' && !value.includes('..') ? value : undefined;
 }
 
+/** Lower-case colon form, or undefined if not a 48-bit MAC. */
+export function parseMac(text: unknown): string | undefined {
+  if (typeof text !== 'string') return undefined;
+  const m = text.trim().toLowerCase();
+  return /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(m) ? m : undefined;
+}
+
 /** A POSIX-portable login name as useradd accepts by default. */
 export function userName(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;

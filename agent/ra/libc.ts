@@ -55,10 +55,17 @@ export function lastError(what: string): Error {
   return Object.assign(new Error(`${what}: ${strerror(e)}`), { errno: e });
 }
 
-/** Stable native memory of `size` bytes, and a way to copy it out. */
-export function nativeBuffer(size: number): { ptr: unknown; read(len: number): Buffer } {
+export interface NativeBuffer {
+  readonly ptr: unknown;
+  /** A copy of the first `len` bytes. */
+  read(len: number): Buffer;
+  free(): void;
+}
+
+/** Stable native memory of `size` bytes (koffi.alloc: malloc'd, so freed explicitly). */
+export function nativeBuffer(size: number): NativeBuffer {
   const ptr = koffi.alloc('uint8_t', size);
-  return { ptr, read: (len) => Buffer.from(koffi.view(ptr, len).slice(0)) };
+  return { ptr, read: (len) => Buffer.from(koffi.view(ptr, len).slice(0)), free: () => koffi.free(ptr) };
 }
 
 export function int32(value: number): Buffer {

@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatIpv6 } from '../model/ipv6Text.js';
+import { parseMac } from '../model/names.js';
 import { decodeRouterAdvertisement, encodeRouterSolicitation, ICMP6_ROUTER_ADVERTISEMENT, RaDecodeError, type RouterAdvertisement } from './codec.js';
 import * as c from './libc.js';
 
@@ -39,6 +40,10 @@ const MAX_RTR_SOLICITATIONS = 3;
  */
 export const SETTLE_MS = 15;
 
+const BUF = 1500;
+const SOCKADDR_IN6 = 28;
+const CONTROL = 128;
+
 interface Probe {
   iface: string;
   index: number;
@@ -49,6 +54,8 @@ interface Probe {
   firstAnswerAt: number | undefined;
   routers: Map<string, ObservedRouter>;
   dropped: string[];
+  /** Native memory recvmsg writes into, allocated once per probe. */
+  rx: { data: c.NativeBuffer; name: c.NativeBuffer; control: c.NativeBuffer };
 }
 
 /** Whether `iface` has a usable (non-tentative) link-local address, from /proc/net/if_inet6. */
@@ -68,8 +75,8 @@ function hasUsableLinkLocal(iface: string): boolean {
 
 function macOf(iface: string): string | undefined {
   try {
-    const mac = readFileSync(`/sys/class/net/${iface}/address`, 'utf8').trim();
-    return /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac) && mac !== '00:00:00:00:00:00' ? mac : undefined;
+    const mac = parseMac(readFileSync(`/sys/class/net/${iface}/address`, 'utf8'));
+    return mac !== '00:00:00:00:00:00' ? mac : undefined;
   } catch {
     return undefined;
   }
@@ -98,7 +105,8 @@ function openProbe(iface: string, now: number): Probe {
   opt(c.IPPROTO_IPV6, c.IPV6_MULTICAST_IF, c.int32(index), 'IPV6_MULTICAST_IF');
   // RFC 4861 §4.1: no source link-layer option when the source is the unspecified address.
   const rs = encodeRouterSolicitation(hasUsableLinkLocal(iface) ? macOf(iface) : undefined);
-  return { iface, index, fd, rs, sent: 0, nextSendAt: now, firstAnswerAt: undefined, routers: new Map(), dropped: [] };
+  const rx = { data: c.nativeBuffer(BUF), name: c.nativeBuffer(SOCKADDR_IN6), control: c.nativeBuffer(CONTROL) };
+  return { iface, index, fd, rs, sent: 0, nextSendAt: now, firstAnswerAt: undefined, routers: new Map(), dropped: [], rx };
 }
 
 /** sockaddr_in6 for ff02::2 (all routers) on interface `index`. */
@@ -119,21 +127,16 @@ function solicit(p: Probe, now: number): void {
   p.nextSendAt = p.sent < MAX_RTR_SOLICITATIONS ? now + RTR_SOLICITATION_INTERVAL_MS : Infinity;
 }
 
-const BUF = 1500;
-
 function receive(p: Probe, startedAt: number): void {
-  const data = c.nativeBuffer(BUF);
-  const name = c.nativeBuffer(28);
-  const control = c.nativeBuffer(128);
+  const { data, name, control } = p.rx;
   const iov = { base: data.ptr, len: BUF };
-  const msg = { name: name.ptr, namelen: 28, iov: [iov], iovlen: 1, control: control.ptr, controllen: 128, flags: 0 };
+  const msg = { name: name.ptr, namelen: SOCKADDR_IN6, iov: [iov], iovlen: 1, control: control.ptr, controllen: CONTROL, flags: 0 };
   const n = Number(c.recvmsg(p.fd, msg, 0x40 /* MSG_DONTWAIT */));
   if (n < 0) return;
   const now = performance.now();
   const bytes = data.read(n);
-  const sa = name.read(28);
-  const source = formatIpv6(sa.subarray(8, 24));
-  const hopLimit = hopLimitFrom(control.read(128));
+  const source = formatIpv6(name.read(SOCKADDR_IN6).subarray(8, 24));
+  const hopLimit = hopLimitFrom(control.read(CONTROL));
   if (hopLimit !== 255) return void p.dropped.push(`from ${source}: hop limit ${hopLimit ?? 'unknown'}, not 255`);
   if (!source.startsWith('fe80:')) return void p.dropped.push(`from ${source}: not a link-local source`);
   capture(p.iface, source, bytes);
@@ -193,6 +196,9 @@ export function probeRouters(ifaces: readonly string[], timeoutMs: number): Wire
     }
     return probes.map((p) => ({ iface: p.iface, routers: [...p.routers.values()], solicitations: p.sent, dropped: p.dropped }));
   } finally {
-    for (const p of probes) c.close(p.fd);
+    for (const p of probes) {
+      c.close(p.fd);
+      for (const b of Object.values(p.rx)) b.free();
+    }
   }
 }

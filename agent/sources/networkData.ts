@@ -6,7 +6,8 @@
  * prefix or link reference is an error naming the field, and unknown network
  * types are skipped with a warning. Guest interface names are not known here.
  */
-import { type Cidr, type Family, parseAddress, parseMac, parseNetmask, networkOf } from '../model/addr.js';
+import { type Cidr, type Family, parseAddress, parseNetmask, networkOf } from '../model/addr.js';
+import { parseMac } from '../model/names.js';
 import { BOND_MODES, type BondMode, type Route } from '../model/instance.js';
 import { NOVA_IPV6_TYPES, type Ipv6Mode } from '../model/modes.js';
 import type { Warnings } from '../errors.js';
