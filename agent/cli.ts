@@ -9,6 +9,13 @@ import { version } from '../package.json';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
+/** A wait given in seconds on the command line, as milliseconds. */
+function parseSeconds(flag: string, value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 60) throw new V6Error(`${flag} ${value}: give seconds, more than 0 and at most 60`, ExitCode.usage);
+  return seconds * 1000;
+}
+
 function printWarnings(warnings: readonly Warning[]): void {
   for (const w of warnings) err(`${formatWarning(w)}\n`);
 }
@@ -50,10 +57,9 @@ Examples:
   v6agent apply --dry-run
   v6agent apply --config-drive /mnt/config --root /srv/image --distro rocky --iface fa:16:3e:11:22:33=eth0 --json`)
     .action(async (o: { configDrive?: string; root?: string; distro?: string; iface: string[]; dryRun: boolean; probe: boolean; probeTimeout: string; json: boolean }) => {
-      const seconds = Number(o.probeTimeout);
-      if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 60) throw new V6Error(`--probe-timeout ${o.probeTimeout}: give seconds, more than 0 and at most 60`, ExitCode.usage);
+      const probeTimeoutMs = parseSeconds('--probe-timeout', o.probeTimeout);
       const { runApply, formatApplyReport } = await import('./commands/apply.js');
-      const report = await runApply({ configDrive: o.configDrive, root: o.root, distro: o.distro, iface: o.iface, dryRun: o.dryRun, probe: o.probe, probeTimeoutMs: seconds * 1000 });
+      const report = await runApply({ configDrive: o.configDrive, root: o.root, distro: o.distro, iface: o.iface, dryRun: o.dryRun, probe: o.probe, probeTimeoutMs });
       if (o.json) out(`${JSON.stringify(report, null, 2)}\n`);
       else {
         printWarnings(report.warnings);
@@ -93,10 +99,9 @@ Examples:
   v6agent ra                      every interface; kernel answers where it has one, else the wire
   v6agent ra eth0 --wire --json   ask eth0's routers now, for a script`)
     .action(async (ifaces: string[], o: { timeout: string; wire: boolean; json: boolean }) => {
-      const seconds = Number(o.timeout);
-      if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 60) throw new V6Error(`--timeout ${o.timeout}: give seconds, more than 0 and at most 60`, ExitCode.usage);
+      const timeoutMs = parseSeconds('--timeout', o.timeout);
       const { observeRouters, formatRaReport } = await import('./commands/ra.js');
-      const interfaces = observeRouters({ ifaces, timeoutMs: seconds * 1000, wire: o.wire });
+      const interfaces = observeRouters({ ifaces, missing: 'error', timeoutMs, wire: o.wire });
       out(o.json ? `${JSON.stringify({ interfaces }, null, 2)}\n` : formatRaReport(interfaces));
     });
 

@@ -1,5 +1,4 @@
 /** `v6agent apply`: drive → model → plan → (preview | write + live changes) → report. */
-import { existsSync } from 'node:fs';
 import { Warnings, type Warning } from '../errors.js';
 import { interfaceNames, loadInstance, parseIfaceMappings } from '../load.js';
 import type { Instance } from '../model/instance.js';
@@ -74,12 +73,12 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
   };
 }
 
-/** The routers of every IPv6 interface that exists here; loaded only when probing. */
+/** The routers of every IPv6 interface of the model that exists here with IPv6; loaded only when probing. */
 async function observe(instance: Instance, timeoutMs: number): Promise<InterfaceReport[]> {
-  const ifaces = instance.interfaces.filter((i) => i.ipv6 && existsSync(`/sys/class/net/${i.name}`)).map((i) => i.name);
+  const ifaces = instance.interfaces.filter((i) => i.ipv6).map((i) => i.name);
   if (ifaces.length === 0) return [];
   const { observeRouters } = await import('./ra.js');
-  return observeRouters({ ifaces, timeoutMs, wire: true });
+  return observeRouters({ ifaces, missing: 'skip', timeoutMs, wire: true });
 }
 
 export function formatApplyReport(r: ApplyReport): string {

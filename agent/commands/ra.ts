@@ -11,6 +11,11 @@ import { probeRouters } from '../ra/wire.js';
 
 export interface RaOptions {
   readonly ifaces: readonly string[];
+  /**
+   * What to do with a named interface that has no IPv6: `error` (the `ra`
+   * command: the user asked for it) or `skip` (apply: nothing to ask there).
+   */
+  readonly missing: 'error' | 'skip';
   readonly timeoutMs: number;
   /** Ask the wire even where the kernel already knows. */
   readonly wire: boolean;
@@ -18,11 +23,20 @@ export interface RaOptions {
 
 const isRoot = (): boolean => process.getuid?.() === 0;
 
+/** The kernel keeps M/O but not who sent them, nor lifetimes, prefixes or options. */
+function kernelRouters(k: KernelView): RouterReport[] {
+  // With no RA route (router lifetime 0) there was still a router.
+  const addresses = k.routers.length ? k.routers : ['unknown'];
+  return addresses.map((address) => ({ address, afterMs: null, managed: k.managed, other: k.other, lifetime: null, preference: null, mtu: null, prefixes: [], rdnss: [], dnssl: [], pref64: [] }));
+}
+
 function fromKernel(k: KernelView, elapsedMs: number, notes: string[]): InterfaceReport {
-  const routers: RouterReport[] = k.routers.map((address) => ({ address, afterMs: null, managed: k.managed, other: k.other, lifetime: null, preference: null, mtu: null, prefixes: [], rdnss: [], dnssl: [], pref64: [] }));
-  // The kernel keeps M/O but not who sent them; with no RA route (router lifetime 0) there is still a router.
-  if (routers.length === 0) routers.push({ address: 'unknown', afterMs: null, managed: k.managed, other: k.other, lifetime: null, preference: null, mtu: null, prefixes: [], rdnss: [], dnssl: [], pref64: [] });
+  const routers = kernelRouters(k);
   return { name: k.iface, mode: modeOfRouters(routers, k.slaacAddress), source: 'kernel', elapsedMs, routers, notes };
+}
+
+function noAnswer(name: string, elapsedMs: number, notes: string[]): InterfaceReport {
+  return { name, mode: 'none', source: 'none', elapsedMs, routers: [], notes };
 }
 
 export function observeRouters(opts: RaOptions): InterfaceReport[] {
@@ -30,7 +44,7 @@ export function observeRouters(opts: RaOptions): InterfaceReport[] {
   const links = dumpLinks();
   for (const name of opts.ifaces) {
     if (!interfaceName(name)) throw new V6Error(`${JSON.stringify(name)} is not an interface name`, ExitCode.usage);
-    if (!links.some((l) => l.name === name)) throw new V6Error(`${name}: no such interface with IPv6`, ExitCode.badInput);
+    if (opts.missing === 'error' && !links.some((l) => l.name === name)) throw new V6Error(`${name}: no such interface with IPv6`, ExitCode.badInput);
   }
   const chosen = opts.ifaces.length ? links.filter((l) => opts.ifaces.includes(l.name)) : links.filter((l) => l.up && !l.loopback);
   const kernel = new Map(chosen.map((l) => [l.name, kernelView(l)]));
@@ -38,18 +52,19 @@ export function observeRouters(opts: RaOptions): InterfaceReport[] {
   const kernelElapsed = performance.now() - t0;
 
   const toProbe: string[] = [];
-  for (const [name, k] of kernel) {
-    if (k.raReceived && !opts.wire) reports.set(name, fromKernel(k, kernelElapsed, ['answered from the kernel (it processed an RA since link-up); --wire asks the routers']));
+  for (const link of chosen) {
+    const k = kernel.get(link.name)!;
+    if (k.raReceived && !opts.wire) reports.set(link.name, fromKernel(k, kernelElapsed, ['answered from the kernel (it processed an RA since link-up); --wire asks the routers']));
     // A Router Solicitation cannot leave a link that is down: do not wait for an answer that cannot come.
-    else if (!chosen.find((l) => l.name === name)!.up) reports.set(name, { name, mode: 'none', source: 'none', elapsedMs: kernelElapsed, routers: [], notes: ['the link is down: no Router Solicitation sent'] });
-    else toProbe.push(name);
+    else if (!link.up) reports.set(link.name, noAnswer(link.name, kernelElapsed, ['the link is down: no Router Solicitation sent']));
+    else toProbe.push(link.name);
   }
   if (toProbe.length && !isRoot()) {
     for (const name of toProbe) {
       const k = kernel.get(name)!;
       const why = 'not root: no Router Solicitation sent (a raw ICMPv6 socket needs CAP_NET_RAW)';
       const stale = k.acceptsRa ? 'the kernel has not processed an RA since link-up' : 'the kernel does not process RAs here (accept_ra off, or NetworkManager/networkd handle them)';
-      reports.set(name, k.raReceived ? fromKernel(k, kernelElapsed, [why]) : { name, mode: 'none', source: 'none', elapsedMs: kernelElapsed, routers: [], notes: [why, stale] });
+      reports.set(name, k.raReceived ? fromKernel(k, kernelElapsed, [why]) : noAnswer(name, kernelElapsed, [why, stale]));
     }
   } else if (toProbe.length) {
     for (const w of probeRouters(toProbe, opts.timeoutMs)) {
@@ -59,12 +74,12 @@ export function observeRouters(opts: RaOptions): InterfaceReport[] {
       const elapsedMs = performance.now() - t0;
       if (routers.length === 0) {
         notes.unshift(`no router answered within ${(opts.timeoutMs / 1000).toFixed(1)} s (${w.solicitations} solicitation${w.solicitations === 1 ? '' : 's'})`);
-        reports.set(w.iface, { name: w.iface, mode: 'none', source: 'none', elapsedMs, routers, notes });
+        reports.set(w.iface, noAnswer(w.iface, elapsedMs, notes));
         continue;
       }
       const mode = modeOfRouters(routers);
       if (k.raReceived) {
-        const kmode = fromKernel(k, 0, []).mode;
+        const kmode = modeOfRouters(kernelRouters(k), k.slaacAddress);
         if (kmode !== mode) notes.push(`the kernel's flags say ${kmode}; the wire says ${mode}, which wins`);
       }
       reports.set(w.iface, { name: w.iface, mode, source: 'wire', elapsedMs, routers, notes });

@@ -144,6 +144,18 @@ describe.runIf(gate.run).concurrent('apply follows the router', () => {
     expect(unprobed.observed).toEqual([]);
   });
 
+  it('asks nobody on an interface without IPv6, and still applies', async (context) => {
+    const { expect } = context;
+    const lab = await guestUp({ mode: 'slaac' }, context);
+    // Below 1280 the kernel drops the interface's IPv6 state: it is no longer in the AF_INET6 link dump.
+    await lab.inGuest(['ip', 'link', 'set', 'eth0', 'mtu', '1200']);
+    const mac = (await lab.guestJson(['link', 'show', 'dev', 'eth0']))[0].address;
+    const drive = writeLabDrive(join(lab.dir, 'drive'), { mode: 'slaac', ipv4: false, mac });
+    const report = JSON.parse((await lab.inGuest([BIN, 'apply', '--config-drive', drive, '--dry-run', '--json'])).stdout);
+    expect(report.observed).toEqual([]);
+    expect(report.interfaces[0]).toMatchObject({ name: 'eth0' });
+  });
+
   it('does not wait for routers on a link that is down', async (context) => {
     const { expect } = context;
     const lab = await guestUp({ mode: 'slaac' }, context);
