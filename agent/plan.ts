@@ -44,6 +44,13 @@ export interface PlannedRemoval {
 
 export type Action = { readonly kind: 'set-hostname'; readonly hostname: string };
 
+/** What a network renderer (ENI, ifcfg) returns: the same shape for each format. */
+export interface NetworkPlan {
+  readonly files: PlannedFile[];
+  readonly removals: PlannedRemoval[];
+  readonly notes: string[];
+}
+
 export interface Plan {
   readonly files: readonly PlannedFile[];
   readonly removals: readonly PlannedRemoval[];
@@ -65,7 +72,7 @@ export function filesToRead(instance: Instance, target: Target): string[] {
 
 export function buildPlan(instance: Instance, target: Target, warnings: Warnings): Plan {
   const notes: string[] = [];
-  const network = target.distro.format === 'eni' ? renderEni(instance, target, warnings) : { files: renderIfcfg(instance), removals: [], notes: [] };
+  const network = target.distro.format === 'eni' ? renderEni(instance, target, warnings) : renderIfcfg(instance);
   notes.push(...network.notes);
   const dns = renderDns(instance, target);
   notes.push(...dns.notes);

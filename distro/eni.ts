@@ -9,7 +9,7 @@
 import type { Instance, Interface, Ipv6Config, Route } from '../agent/model/instance.js';
 import { dhcpv6Client, hasStaticAddress, usesAutoconf } from '../agent/model/modes.js';
 import type { Warnings } from '../agent/errors.js';
-import type { PlannedFile, PlannedRemoval } from '../agent/plan.js';
+import type { NetworkPlan, PlannedFile, PlannedRemoval } from '../agent/plan.js';
 import type { Target } from '../agent/sources/target.js';
 import { acceptRa } from './sysctl.js';
 import { modeSummary } from './summary.js';
@@ -27,13 +27,7 @@ interface Stanza {
   options: string[];
 }
 
-export interface EniPlan {
-  readonly files: PlannedFile[];
-  readonly removals: PlannedRemoval[];
-  readonly notes: string[];
-}
-
-export function renderEni(instance: Instance, target: Target, warnings: Warnings): EniPlan {
+export function renderEni(instance: Instance, target: Target, warnings: Warnings): NetworkPlan {
   const interfaces = instance.interfaces.map((iface, i) => ({
     name: iface.name,
     summary: modeSummary(iface),
@@ -42,7 +36,8 @@ export function renderEni(instance: Instance, target: Target, warnings: Warnings
   const files: PlannedFile[] = [{ path: ENI_PATH, content: render(template, { interfaces }), mode: 0o644 }];
   const main = mainFile(target.existing.get(MAIN_PATH));
   if (main !== undefined) files.push({ path: MAIN_PATH, content: main, mode: 0o644 });
-  const { removals, notes } = takeOver(instance, target, warnings);
+  const removals = takeOver(instance, target, warnings);
+  const notes: string[] = [];
   if (removals.length && target.cloudInit) {
     files.push({ path: CLOUD_INIT_DISABLE, content: render(cloudInitDisabled, {}), mode: 0o644 });
     notes.push(`cloud-init's network rendering disabled in ${CLOUD_INIT_DISABLE}`);
@@ -65,24 +60,24 @@ export function eniStanzaNames(text: string): Set<string> {
  * A fragment cloud-init generated for our interfaces is backed up and removed;
  * any other file that configures them is the admin's, so it is reported.
  */
-function takeOver(instance: Instance, target: Target, warnings: Warnings): { removals: PlannedRemoval[]; notes: string[] } {
+function takeOver(instance: Instance, target: Target, warnings: Warnings): PlannedRemoval[] {
   const ours = new Set(instance.interfaces.map((i) => i.name));
+  const clashes = (text: string): string[] => [...eniStanzaNames(text)].filter((n) => ours.has(n));
+  const report = (path: string, clash: string[]): void => warnings.add(path, `also configures ${clash.join(', ')}; ifupdown will run both stanzas (remove them from this file)`);
   const removals: PlannedRemoval[] = [];
-  const notes: string[] = [];
   for (const [path, text] of target.eniFragments) {
     if (path === ENI_PATH) continue;
-    const clash = [...eniStanzaNames(text)].filter((n) => ours.has(n));
+    const clash = clashes(text);
     if (clash.length === 0) continue;
     if (/cloud-init|generated from information provided by the datasource/i.test(text.split('\n').slice(0, 6).join('\n')) || path.endsWith('/50-cloud-init')) {
       removals.push({ path, why: `cloud-init's stanzas for ${clash.join(', ')} would run beside v6agent's` });
     } else {
-      warnings.add(path, `also configures ${clash.join(', ')}; ifupdown will run both stanzas (remove them from this file)`);
+      report(path, clash);
     }
   }
-  const main = target.existing.get(MAIN_PATH);
-  const mainClash = main ? [...eniStanzaNames(main)].filter((n) => ours.has(n)) : [];
-  if (mainClash.length) warnings.add(MAIN_PATH, `also configures ${mainClash.join(', ')}; ifupdown will run both stanzas (remove them from this file)`);
-  return { removals, notes };
+  const mainClash = clashes(target.existing.get(MAIN_PATH) ?? '');
+  if (mainClash.length) report(MAIN_PATH, mainClash);
+  return removals;
 }
 
 /**

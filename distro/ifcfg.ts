@@ -19,7 +19,7 @@
  */
 import type { Instance, Interface } from '../agent/model/instance.js';
 import { dhcpv6Client, hasStaticAddress } from '../agent/model/modes.js';
-import type { PlannedFile } from '../agent/plan.js';
+import type { NetworkPlan, PlannedFile } from '../agent/plan.js';
 import { modeSummary } from './summary.js';
 import { render, type Context } from './template.js';
 import template from '../templates/ifcfg.tmpl';
@@ -27,7 +27,7 @@ import routeTemplate from '../templates/route.tmpl';
 
 export const IFCFG_DIR = '/etc/sysconfig/network-scripts';
 
-export function renderIfcfg(instance: Instance): PlannedFile[] {
+export function renderIfcfg(instance: Instance): NetworkPlan {
   const files: PlannedFile[] = [];
   // DNS rides on the first interface that carries addresses; both readers treat it as global.
   const dnsHolder = instance.interfaces.find((i) => !i.bondMaster && (i.ipv4 || i.ipv6));
@@ -39,7 +39,8 @@ export function renderIfcfg(instance: Instance): PlannedFile[] {
     const v6routes = iface.ipv6?.routes ?? [];
     if (v6routes.length) files.push(routeFile(`route6-${iface.name}`, iface.name, v6routes));
   }
-  return files;
+  // ifcfg files are per interface name, so ours replace any other tool's: nothing to remove.
+  return { files, removals: [], notes: [] };
 }
 
 function routeFile(name: string, device: string, routes: readonly { network: string; prefix: number; gateway: string }[]): PlannedFile {
