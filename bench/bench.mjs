@@ -3,7 +3,7 @@
 // starts; alternated with cloud-init's own ENI renderer on the same drive.
 // Prints a table and writes bench/results.json. Timing lives here, never in tests.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -61,21 +61,18 @@ function stats(xs) {
   return { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1], runs: s.length };
 }
 
-function ensureCloudInit() {
-  const has = () => spawnSync(SYSTEM_PYTHON, ['-c', 'import cloudinit.net.eni'], { stdio: 'ignore' }).status === 0;
+/** Whether `has()` holds, installing Debian package `pkg` first when it does not and we are root. */
+function ensure(pkg, has) {
   if (has()) return true;
   if (process.getuid?.() === 0) {
-    log('bench: installing Debian cloud-init to compare against (apt-get install cloud-init)…');
-    spawnSync('apt-get', ['install', '-y', '-qq', 'cloud-init'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    log(`bench: installing Debian's ${pkg} (apt-get install ${pkg})…`);
+    spawnSync('apt-get', ['install', '-y', '-qq', pkg], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   }
   return has();
 }
 
-function ensureGnuTime() {
-  if (existsSync('/usr/bin/time')) return true;
-  if (process.getuid?.() === 0) spawnSync('apt-get', ['install', '-y', '-qq', 'time'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  return existsSync('/usr/bin/time');
-}
+const ensureCloudInit = () => ensure('cloud-init', () => spawnSync(SYSTEM_PYTHON, ['-c', 'import cloudinit.net.eni'], { stdio: 'ignore' }).status === 0);
+const ensureGnuTime = () => ensure('time', () => existsSync('/usr/bin/time'));
 
 const withCloudInit = ensureCloudInit();
 const withTime = ensureGnuTime();

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Lab } from '../test/lab/lab.js';
-import { addresses, waitFor } from '../test/lab/guest.js';
+import { linkUp } from '../test/lab/guest.js';
 
 const run = promisify(execFile);
 const BIN = resolve('dist/v6agent');
@@ -24,8 +24,7 @@ async function timeInGuest(lab: Lab, argv: string[]): Promise<{ ms: number; stdo
 export async function benchRa(runs: number): Promise<Record<string, unknown>> {
   const lab = await Lab.create({ mode: 'dhcpv6-stateless', ipv4: false, guestMac: 'fa:16:3e:5c:d0:01', mtu: 1450 });
   try {
-    await lab.inGuest(['ip', 'link', 'set', 'eth0', 'up']);
-    await waitFor('a usable link-local', () => addresses(lab), (a) => a.some((x) => x.scope === 'link' && !x.tentative));
+    await linkUp(lab);
     const series: Record<string, number[]> = { wire: [], kernel: [], rdisc6: [], rsToRa: [] };
     for (let i = 0; i < runs + 3; i++) {
       const wire = await timeInGuest(lab, [BIN, 'ra', 'eth0', '--wire', '--json']);

@@ -30,12 +30,13 @@ const lazyChildProcessForCommander = {
  * temp file and removes the file at once; outside it (node dist/v6agent.cjs)
  * it loads the file from node_modules. Other platforms' packages resolve to nothing.
  */
-export const KOFFI_NODE = createRequire(import.meta.url).resolve('@koromix/koffi-linux-x64/linux_x64/koffi.node');
+const require = createRequire(import.meta.url);
+export const KOFFI_NODE = require.resolve('@koromix/koffi-linux-x64/linux_x64/koffi.node');
 const koffiNativeFromAsset = {
   name: 'koffi-native-from-sea-asset',
   setup(b) {
     // koffi's ESM entry relies on import.meta, which a CommonJS bundle does not have.
-    b.onResolve({ filter: /^koffi$/ }, () => ({ path: createRequire(import.meta.url).resolve('koffi') }));
+    b.onResolve({ filter: /^koffi$/ }, () => ({ path: require.resolve('koffi') }));
     b.onResolve({ filter: /^@koromix\/koffi-/ }, (args) => ({ path: args.path, namespace: 'koffi-native' }));
     b.onLoad({ filter: /.*/, namespace: 'koffi-native' }, (args) => ({
       loader: 'js',

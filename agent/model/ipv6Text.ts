@@ -1,11 +1,9 @@
 /**
- * Address bytes → text, with no dependencies: the RA path (`v6agent ra`,
- * probing in `apply`) uses only this, so it never loads ip-address (~5 ms).
- */
-/**
  * RFC 5952 text for 16 address bytes: lower-case, no leading zeros, the
  * longest run of two or more zero groups (the first, on a tie) as "::".
- * Ours rather than ip-address's: it runs for every address off the wire.
+ * Ours rather than ip-address's, with no dependencies: it runs for every
+ * address off the wire, and the RA path (`v6agent ra`, probing in `apply`)
+ * then never loads ip-address (~5 ms).
  */
 export function formatIpv6(bytes: Uint8Array): string {
   const g: number[] = [];

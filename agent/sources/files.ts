@@ -34,12 +34,19 @@ export function readBytes(path: string, maxBytes: number): Buffer | undefined {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export function decodeUtf8(path: string, bytes: Buffer): string {
+/** The text, or undefined if the bytes are not valid UTF-8. */
+export function tryUtf8(bytes: Uint8Array): string | undefined {
   try {
     return utf8.decode(bytes);
   } catch {
-    throw badInput(path, undefined, 'is not valid UTF-8');
+    return undefined;
   }
+}
+
+export function decodeUtf8(path: string, bytes: Buffer): string {
+  const text = tryUtf8(bytes);
+  if (text === undefined) throw badInput(path, undefined, 'is not valid UTF-8');
+  return text;
 }
 
 export function readText(path: string, maxBytes: number): string | undefined {

@@ -5,6 +5,7 @@
  */
 import type { Warnings } from '../errors.js';
 import { sshPublicKey, userName } from '../model/names.js';
+import { tryUtf8 } from './files.js';
 
 export interface CloudConfig {
   readonly hostname: string | undefined;
@@ -16,14 +17,10 @@ export interface CloudConfig {
 
 export const EMPTY_CLOUD_CONFIG: CloudConfig = { hostname: undefined, fqdn: undefined, manageEtcHosts: undefined, sshKeys: [] };
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 export async function parseUserData(bytes: Buffer, file: string, warnings: Warnings): Promise<CloudConfig> {
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) return EMPTY_CLOUD_CONFIG; // gzip: not ours to unpack
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
+  const text = tryUtf8(bytes);
+  if (text === undefined) {
     warnings.add(file, 'not UTF-8 text; ignored');
     return EMPTY_CLOUD_CONFIG;
   }

@@ -41,3 +41,9 @@ export async function waitFor<T>(what: string, probe: () => Promise<T>, done: (v
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Bring the guest's port up and wait until its link-local address is usable (DAD done): RSs can go out. */
+export async function linkUp(lab: Lab): Promise<void> {
+  await lab.inGuest(['ip', 'link', 'set', 'eth0', 'up']);
+  await waitFor('a usable link-local address', () => addresses(lab), (a) => a.some((x) => x.scope === 'link' && !x.tentative));
+}

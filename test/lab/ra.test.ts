@@ -8,7 +8,7 @@ import { describe, it, type TestContext } from 'vitest';
 import { BIN } from '../bin.js';
 import { Lab, PREFIX, type LabOptions } from './lab.js';
 import { writeLabDrive } from './drive.js';
-import { addresses, waitFor } from './guest.js';
+import { linkUp, waitFor } from './guest.js';
 import { labGate } from './requirements.js';
 
 const gate = labGate();
@@ -18,8 +18,7 @@ async function guestUp(opts: Omit<LabOptions, 'guestMac' | 'ipv4'>, { onTestFini
   const mac = `fa:16:3e:5c:b0:${(serial++).toString(16).padStart(2, '0')}`;
   const lab = await Lab.create({ ...opts, ipv4: false, guestMac: mac });
   onTestFinished(() => lab.destroy());
-  await lab.inGuest(['ip', 'link', 'set', 'eth0', 'up']);
-  await waitFor('a usable link-local address', () => addresses(lab), (a) => a.some((x) => x.scope === 'link' && !x.tentative));
+  await linkUp(lab);
   return lab;
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { previewFiles, writeFiles } from '../../agent/apply/write.js';
 import { resolveInRoot } from '../../agent/apply/rootPath.js';
-import { runApply } from '../../agent/commands/apply.js';
+import { runApply, type ApplyOptions } from '../../agent/commands/apply.js';
 import { makeRoot, readTree, removeRoot } from '../helpers.js';
 
 let roots: string[] = [];
@@ -19,6 +19,10 @@ afterEach(() => {
 });
 
 const file = (path: string, content: string, mode = 0o644) => ({ path, content, mode });
+
+/** `apply --root ROOT --distro debian` on a golden case's drive, never probing. */
+const renderOffline = (root: string, drive: string, over: Partial<ApplyOptions> = {}) =>
+  runApply({ configDrive: `test/golden/${drive}/drive`, root, distro: 'debian', iface: [], dryRun: false, probe: false, probeTimeoutMs: 0, ...over });
 
 describe('writing files', () => {
   it('creates files with the planned mode and reports them created', async () => {
@@ -87,7 +91,7 @@ describe('symlinks inside --root', () => {
     const r = root();
     mkdirSync(join(r, 'var/home'), { recursive: true });
     symlinkSync('/var/home', join(r, 'home'));
-    await runApply({ configDrive: 'test/golden/v6only-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false, probe: false, probeTimeoutMs: 0 });
+    await renderOffline(r, 'v6only-slaac');
     expect(existsSync(join(r, 'var/home/debian/.ssh/authorized_keys'))).toBe(true);
   });
 });
@@ -95,14 +99,14 @@ describe('symlinks inside --root', () => {
 describe('apply', () => {
   it('--dry-run writes nothing and reports what it would change', async () => {
     const r = root();
-    const report = await runApply({ configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: true, probe: false, probeTimeoutMs: 0 });
+    const report = await renderOffline(r, 'dual-slaac', { dryRun: true });
     expect(report.changed).toBe(true);
     expect(report.files.every((f) => f.diff)).toBe(true);
     expect(Object.keys(readTree(r))).toEqual(['/etc/passwd']);
   });
 
   it('--root changes no live sysctl and no host name', async () => {
-    const report = await runApply({ configDrive: 'test/golden/dual-slaac/drive', root: root(), distro: 'debian', iface: [], dryRun: false, probe: false, probeTimeoutMs: 0 });
+    const report = await renderOffline(root(), 'dual-slaac');
     expect(report.sysctls).toEqual([]);
     expect(report.actions).toEqual([]);
   });
@@ -111,7 +115,7 @@ describe('apply', () => {
     const r = root();
     mkdirSync(join(r, 'home/debian/.ssh'), { recursive: true });
     writeFileSync(join(r, 'home/debian/.ssh/authorized_keys'), 'ssh-rsa AAAAmine me@home\n', { mode: 0o600 });
-    await runApply({ configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false, probe: false, probeTimeoutMs: 0 });
+    await renderOffline(r, 'dual-slaac');
     const text = readFileSync(join(r, 'home/debian/.ssh/authorized_keys'), 'utf8');
     expect(text.startsWith('ssh-rsa AAAAmine me@home\nssh-ed25519 ')).toBe(true);
   });
@@ -120,7 +124,7 @@ describe('apply', () => {
     const r = root();
     mkdirSync(join(r, 'etc/network'));
     writeFileSync(join(r, 'etc/network/interfaces'), 'auto lo\niface lo inet loopback\n');
-    await runApply({ configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false, probe: false, probeTimeoutMs: 0 });
+    await renderOffline(r, 'dual-slaac');
     expect(readFileSync(join(r, 'etc/network/interfaces'), 'utf8')).toMatch(/^auto lo\niface lo inet loopback\n\n# Added by v6agent.*\nsource \/etc\/network\/interfaces\.d\/\*\n$/);
   });
 
@@ -131,21 +135,20 @@ describe('apply', () => {
     mkdirSync(join(r, 'etc/network/interfaces.d'), { recursive: true });
     mkdirSync(join(r, 'etc/cloud/cloud.cfg.d'), { recursive: true });
     writeFileSync(join(r, 'etc/network/interfaces.d/50-cloud-init'), CLOUD_INIT_ENI);
-    const opts = { configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false, probe: false, probeTimeoutMs: 0 };
-    const report = await runApply(opts);
+    const report = await renderOffline(r, 'dual-slaac');
     const removed = report.files.find((f) => f.path === '/etc/network/interfaces.d/50-cloud-init');
     expect(removed).toMatchObject({ status: 'removed' });
     expect(existsSync(join(r, 'etc/network/interfaces.d/50-cloud-init'))).toBe(false);
     expect(readFileSync(join(r, 'var/lib/v6agent/backup', removed!.backup!.split('/backup/')[1]!), 'utf8')).toBe(CLOUD_INIT_ENI);
     expect(readFileSync(join(r, 'etc/cloud/cloud.cfg.d/99-v6agent-network.cfg'), 'utf8')).toMatch(/network:\n {2}config: disabled\n/);
-    expect((await runApply(opts)).changed).toBe(false);
+    expect((await renderOffline(r, 'dual-slaac')).changed).toBe(false);
   });
 
   it("reports, and keeps, an admin's own file that configures our interfaces", async () => {
     const r = root();
     mkdirSync(join(r, 'etc/network/interfaces.d'), { recursive: true });
     writeFileSync(join(r, 'etc/network/interfaces.d/eth0'), 'iface eth0 inet6 static\n    address 2001:db8::9/64\n');
-    const report = await runApply({ configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false, probe: false, probeTimeoutMs: 0 });
+    const report = await renderOffline(r, 'dual-slaac');
     expect(report.warnings).toContainEqual({ where: '/etc/network/interfaces.d/eth0', message: 'also configures eth0; ifupdown will run both stanzas (remove them from this file)' });
     expect(existsSync(join(r, 'etc/network/interfaces.d/eth0'))).toBe(true);
   });
@@ -154,14 +157,14 @@ describe('apply', () => {
     const r = root();
     mkdirSync(join(r, 'etc/network/interfaces.d'), { recursive: true });
     writeFileSync(join(r, 'etc/network/interfaces.d/50-cloud-init'), CLOUD_INIT_ENI.replace(/eth0/g, 'eth5'));
-    const report = await runApply({ configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false, probe: false, probeTimeoutMs: 0 });
+    const report = await renderOffline(r, 'dual-slaac');
     expect(report.files.some((f) => f.status === 'removed')).toBe(false);
   });
 
   it('routes DNS through systemd-resolved when it owns resolv.conf', async () => {
     const r = root();
     symlinkSync('../run/systemd/resolve/stub-resolv.conf', join(r, 'etc/resolv.conf'));
-    const report = await runApply({ configDrive: 'test/golden/v6only-slaac/drive', root: r, distro: 'debian', iface: [], dryRun: false, probe: false, probeTimeoutMs: 0 });
+    const report = await renderOffline(r, 'v6only-slaac');
     expect(readFileSync(join(r, 'etc/systemd/resolved.conf.d/60-v6agent.conf'), 'utf8')).toContain('DNS=2001:db8:53::53\n');
     expect(report.notes.join('\n')).toMatch(/systemd-resolved/);
   });
