@@ -1,11 +1,12 @@
 /** Which distro a root is, from its os-release, and which renderer that means. */
 import { usageError } from '../agent/errors.js';
+import type { Stack } from '../agent/plan/types.js';
 
 export const DISTROS = ['debian', 'ubuntu', 'rhel', 'centos', 'rocky', 'alma', 'fedora'] as const;
 export type DistroName = (typeof DISTROS)[number];
 
 /** The network configuration format a distro family reads. */
-export type NetworkFormat = 'eni' | 'ifcfg';
+export type NetworkFormat = Extract<Stack, 'eni' | 'ifcfg'>;
 
 export interface Distro {
   readonly name: DistroName;

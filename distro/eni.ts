@@ -9,7 +9,7 @@
 import type { Instance, Interface, Ipv6Config, Route } from '../agent/model/instance.js';
 import { dhcpv6Client, hasStaticAddress, usesAutoconf } from '../agent/model/modes.js';
 import type { Warnings } from '../agent/errors.js';
-import type { NetworkPlan, PlannedFile, PlannedRemoval } from '../agent/plan.js';
+import type { NetworkPlan, PlannedFile, PlannedRemoval } from '../agent/plan/types.js';
 import type { Target } from '../agent/sources/target.js';
 import { acceptRa } from './sysctl.js';
 import { modeSummary } from './summary.js';

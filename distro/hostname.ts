@@ -1,6 +1,6 @@
 /** /etc/hostname (the short name, hostname(5)) and /etc/hosts. */
 import type { Instance } from '../agent/model/instance.js';
-import type { Action, PlannedFile } from '../agent/plan.js';
+import type { Action, PlannedFile } from '../agent/plan/types.js';
 import { render } from './template.js';
 import hostsTemplate from '../templates/hosts.tmpl';
 

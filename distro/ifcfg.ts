@@ -19,7 +19,7 @@
  */
 import type { Instance, Interface } from '../agent/model/instance.js';
 import { dhcpv6Client, hasStaticAddress } from '../agent/model/modes.js';
-import type { NetworkPlan, PlannedFile } from '../agent/plan.js';
+import type { NetworkPlan, PlannedFile } from '../agent/plan/types.js';
 import { modeSummary } from './summary.js';
 import { render, type Context } from './template.js';
 import template from '../templates/ifcfg.tmpl';

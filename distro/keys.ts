@@ -4,7 +4,7 @@
  */
 import type { Warnings } from '../agent/errors.js';
 import type { Instance } from '../agent/model/instance.js';
-import type { PlannedFile } from '../agent/plan.js';
+import type { PlannedFile } from '../agent/plan/types.js';
 import type { PasswdEntry, Target } from '../agent/sources/target.js';
 
 /** The user that metadata keys (`user: undefined`) go to: the distro's cloud user if present, else root. */

@@ -4,7 +4,7 @@
  * owns /etc/resolv.conf, so the next resolver restart does not undo it.
  */
 import type { Instance } from '../agent/model/instance.js';
-import type { PlannedFile } from '../agent/plan.js';
+import type { PlannedFile } from '../agent/plan/types.js';
 import type { Target } from '../agent/sources/target.js';
 import { render } from './template.js';
 import resolvTemplate from '../templates/resolv.conf.tmpl';

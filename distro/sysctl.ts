@@ -5,7 +5,7 @@
  */
 import type { Instance, Interface } from '../agent/model/instance.js';
 import { usesAutoconf } from '../agent/model/modes.js';
-import type { PlannedFile, Sysctl } from '../agent/plan.js';
+import type { PlannedFile, Sysctl } from '../agent/plan/types.js';
 import type { Target } from '../agent/sources/target.js';
 import { render } from './template.js';
 import { modeSummary } from './summary.js';

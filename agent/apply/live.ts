@@ -1,7 +1,7 @@
 /** Live changes, never made under --root: sysctls through /proc/sys, the kernel host name. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Warnings } from '../errors.js';
-import type { Action, Sysctl } from '../plan.js';
+import type { Action, Sysctl } from '../plan/types.js';
 
 export interface LiveResult {
   readonly what: string;

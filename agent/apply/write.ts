@@ -7,7 +7,7 @@
 import { closeSync, fchmodSync, fchownSync, fsync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync, chownSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { V6Error } from '../errors.js';
-import type { Owner, PlannedFile, PlannedRemoval } from '../plan.js';
+import type { Owner, PlannedFile, PlannedRemoval } from '../plan/types.js';
 import { unifiedDiff } from './diff.js';
 import { resolveInRoot } from './rootPath.js';
 

@@ -3,7 +3,7 @@ import { Warnings, type Warning } from '../errors.js';
 import { interfaceNames, loadInstance, parseIfaceMappings } from '../load.js';
 import type { Instance } from '../model/instance.js';
 import { applyObservations } from '../model/observed.js';
-import { buildPlan, filesToRead } from '../plan.js';
+import { buildPlan, filesToRead } from '../plan/build.js';
 import type { InterfaceReport } from '../ra/observe.js';
 import { readTarget, withExistingFiles } from '../sources/target.js';
 import { previewFiles, writeFiles, type FileResult } from '../apply/write.js';

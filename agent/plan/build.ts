@@ -1,0 +1,39 @@
+/**
+ * Model → plan: every file's full new content, every live sysctl, every action.
+ * A pure function of the Instance and the Target facts; nothing here touches
+ * the system, which is what makes --dry-run, --root and idempotency cheap.
+ */
+import type { Warnings } from '../errors.js';
+import type { Instance } from '../model/instance.js';
+import type { Target } from '../sources/target.js';
+import type { Plan } from './types.js';
+import { networkRenderer } from '../../distro/registry.js';
+import { renderDns } from '../../distro/resolv.js';
+import { renderSysctls } from '../../distro/sysctl.js';
+import { renderHostname } from '../../distro/hostname.js';
+import { authorizedKeysPath, keyUser, renderAuthorizedKeys } from '../../distro/keys.js';
+
+/** Existing files whose current text the plan builds on (appends to) rather than replaces. */
+export function filesToRead(instance: Instance, target: Target): string[] {
+  const paths = ['/etc/network/interfaces'];
+  for (const user of new Set(instance.sshKeys.map((k) => k.user))) {
+    const entry = keyUser(target, user);
+    if (entry) paths.push(authorizedKeysPath(entry.home));
+  }
+  return paths;
+}
+
+export function buildPlan(instance: Instance, target: Target, warnings: Warnings): Plan {
+  const notes: string[] = [];
+  const network = networkRenderer(target.distro.format)(instance, target, warnings);
+  notes.push(...network.notes);
+  const dns = renderDns(instance, target);
+  notes.push(...dns.notes);
+  const sysctl = renderSysctls(instance, target);
+  const host = renderHostname(instance);
+  const keys = renderAuthorizedKeys(instance, target, warnings);
+  notes.push(...keys.notes);
+  const files = [...network.files, ...dns.files, ...sysctl.files, ...host.files, ...keys.files];
+  // Byte order, not localeCompare: that loads ICU collation data, ~12 ms at boot.
+  return { files: files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), removals: network.removals, sysctls: sysctl.sysctls, actions: host.actions, notes };
+}
