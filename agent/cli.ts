@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, V6Error, formatWarning, type Warning } from './errors.js';
 import { err, out } from './output.js';
 import { version } from '../package.json';
+import { STACKS } from './plan/types.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -44,6 +45,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 bad or missing input.`);
     .option('--config-drive <dir>', 'read this directory instead of finding the config drive')
     .option('--root <dir>', 'render into this image tree; touch nothing live (no sysctl, no hostname)')
     .addOption(new Option('--distro <name>', 'target distro instead of ROOT/etc/os-release').choices(['debian', 'ubuntu', 'rhel', 'centos', 'rocky', 'alma', 'fedora']))
+    .addOption(new Option('--stack <name>', 'network stack to write for instead of the detected one').choices(STACKS))
     .option('--iface <mac=name>', 'name the NIC with this MAC (repeatable; for --root)', collect, [])
     .option('--dry-run', 'print a unified diff of every file and change nothing', false)
     .option('--no-probe', 'do not ask the routers; the drive alone decides each mode')
@@ -56,10 +58,10 @@ the DHCPv6 client, and every disagreement with the drive is reported. --root nev
 Examples:
   v6agent apply --dry-run
   v6agent apply --config-drive /mnt/config --root /srv/image --distro rocky --iface fa:16:3e:11:22:33=eth0 --json`)
-    .action(async (o: { configDrive?: string; root?: string; distro?: string; iface: string[]; dryRun: boolean; probe: boolean; probeTimeout: string; json: boolean }) => {
+    .action(async (o: { configDrive?: string; root?: string; distro?: string; stack?: string; iface: string[]; dryRun: boolean; probe: boolean; probeTimeout: string; json: boolean }) => {
       const probeTimeoutMs = parseSeconds('--probe-timeout', o.probeTimeout);
       const { runApply, formatApplyReport } = await import('./commands/apply.js');
-      const report = await runApply({ configDrive: o.configDrive, root: o.root, distro: o.distro, iface: o.iface, dryRun: o.dryRun, probe: o.probe, probeTimeoutMs });
+      const report = await runApply({ configDrive: o.configDrive, root: o.root, distro: o.distro, stack: o.stack, iface: o.iface, dryRun: o.dryRun, probe: o.probe, probeTimeoutMs });
       if (o.json) out(`${JSON.stringify(report, null, 2)}\n`);
       else {
         printWarnings(report.warnings);

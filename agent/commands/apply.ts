@@ -14,6 +14,8 @@ export interface ApplyOptions {
   readonly configDrive: string | undefined;
   readonly root: string | undefined;
   readonly distro: string | undefined;
+  /** Network stack to write for instead of the detected one. */
+  readonly stack?: string | undefined;
   readonly iface: readonly string[];
   readonly dryRun: boolean;
   /** Ask the routers (live only; never under --root). */
@@ -26,6 +28,7 @@ export interface ApplyReport {
   readonly live: boolean;
   readonly dryRun: boolean;
   readonly distro: string;
+  readonly stack: { readonly name: string; readonly evidence: readonly string[] };
   readonly source: string;
   readonly interfaces: readonly { name: string; summary: string }[];
   /** What the routers said, where we asked. */
@@ -47,7 +50,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
   const declared = await loadInstance(opts.configDrive, names, warnings);
   const observed = live && opts.probe ? await observe(declared, opts.probeTimeoutMs) : [];
   const instance = observed.length ? applyObservations(declared, observed, warnings) : declared;
-  const bare = readTarget(root, live, opts.distro);
+  const bare = readTarget(root, live, opts.distro, opts.stack);
   const target = withExistingFiles(bare, filesToRead(instance, bare));
   const plan = buildPlan(instance, target, warnings);
 
@@ -61,6 +64,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
     live,
     dryRun: opts.dryRun,
     distro: target.distro.name,
+    stack: { name: target.stack, evidence: target.stackEvidence },
     source: instance.source,
     interfaces: instance.interfaces.map((i) => ({ name: i.name, summary: modeSummary(i) })),
     observed,
@@ -84,7 +88,7 @@ async function observe(instance: Instance, timeoutMs: number): Promise<Interface
 export function formatApplyReport(r: ApplyReport): string {
   const lines: string[] = [];
   const verb = r.dryRun ? 'would write' : 'wrote';
-  lines.push(`v6agent apply: ${r.distro}, from ${r.source}${r.live ? '' : `, into ${r.root}`}${r.dryRun ? ' (dry run)' : ''}`);
+  lines.push(`v6agent apply: ${r.distro}, ${r.stack.name} (${r.stack.evidence.join('; ')}), from ${r.source}${r.live ? '' : `, into ${r.root}`}${r.dryRun ? ' (dry run)' : ''}`);
   for (const i of r.interfaces) lines.push(`  ${i.name}: ${i.summary}`);
   for (const o of r.observed) lines.push(`  ${o.name}: router says ${o.mode} (from ${o.source}, ${o.elapsedMs.toFixed(0)} ms)`);
   for (const f of r.files) {

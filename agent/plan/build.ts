@@ -25,7 +25,7 @@ export function filesToRead(instance: Instance, target: Target): string[] {
 
 export function buildPlan(instance: Instance, target: Target, warnings: Warnings): Plan {
   const notes: string[] = [];
-  const network = networkRenderer(target.distro.format)(instance, target, warnings);
+  const network = networkRenderer(target.stack)(instance, target, warnings);
   notes.push(...network.notes);
   const dns = renderDns(instance, target);
   notes.push(...dns.notes);

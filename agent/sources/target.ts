@@ -8,6 +8,7 @@ import { V6Error, ExitCode } from '../errors.js';
 import { type Distro, detectDistro, distroByName } from '../../distro/detect.js';
 import { MiB, readText } from './files.js';
 import { resolveInRoot } from '../apply/rootPath.js';
+import { STACKS, type Stack } from '../plan/types.js';
 
 /** Who writes /etc/resolv.conf, and so through whom DNS must be configured. */
 export type ResolvOwner = 'file' | 'systemd-resolved' | 'resolvconf' | 'NetworkManager';
@@ -24,6 +25,9 @@ export interface Target {
   readonly root: string;
   readonly live: boolean;
   readonly distro: Distro;
+  /** The network configuration system the plan writes for, and why it was chosen. */
+  readonly stack: Stack;
+  readonly stackEvidence: readonly string[];
   readonly resolvOwner: ResolvOwner;
   /** IPv6 forwarding on: the kernel then needs accept_ra=2 to still accept RAs. */
   readonly forwarding: boolean;
@@ -40,19 +44,31 @@ export function inRoot(root: string, path: string): string {
   return root === '/' ? path : join(root, path);
 }
 
-export function readTarget(root: string, live: boolean, distroName: string | undefined): Target {
+export function readTarget(root: string, live: boolean, distroName: string | undefined, stackName?: string): Target {
   const distro = distroName ? distroByName(distroName) : detect(root);
+  const { stack, evidence } = chooseStack(distro, stackName);
   return {
     root,
     live,
     distro,
+    stack,
+    stackEvidence: evidence,
     resolvOwner: resolvOwner(root),
     forwarding: live && readSysctl('/proc/sys/net/ipv6/conf/all/forwarding') === '1',
     passwd: parsePasswd(safeRead(inRoot(root, '/etc/passwd')) ?? ''),
     existing: new Map(),
-    eniFragments: distro.format === 'eni' ? readFragments(root) : new Map(),
+    eniFragments: stack === 'eni' ? readFragments(root) : new Map(),
     cloudInit: existsSync(inRoot(root, '/etc/cloud')),
   };
+}
+
+/** `--stack` wins; otherwise the distro's traditional format. */
+function chooseStack(distro: Distro, stackName: string | undefined): { stack: Stack; evidence: string[] } {
+  if (stackName !== undefined) {
+    if (!(STACKS as readonly string[]).includes(stackName)) throw new V6Error(`--stack ${stackName}: unknown; use one of ${STACKS.join(', ')}`, ExitCode.usage);
+    return { stack: stackName as Stack, evidence: [`--stack ${stackName}`] };
+  }
+  return { stack: distro.format, evidence: [`distro ${distro.name} uses ${distro.format}`] };
 }
 
 const ENI_DIR = '/etc/network/interfaces.d';
