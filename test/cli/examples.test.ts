@@ -1,7 +1,7 @@
 /**
  * What a newcomer types first works: every command in `v6agent --help`, in
- * each subcommand's help, and in the README's quick start is run against the
- * built binary. A path that names the user's machine (`--root /srv/image`,
+ * each subcommand's help, in the README's quick start and in
+ * examples/drives/README.md is run against the built binary. A path that names the user's machine (`--root /srv/image`,
  * `--config-drive /mnt/config`) is replaced by a fresh temp root or a bundled
  * example drive; a command that is live by nature (no --root: `apply`,
  * `metadata` finding the drive, `ra`) runs inside a lab guest namespace with
@@ -27,9 +27,9 @@ export function helpExamples(text: string): string[] {
   return block.split('\n').map((l) => l.trim().split(/\s{2,}/)[0]!).filter((l) => l.startsWith('v6agent'));
 }
 
-/** Every line of the ```sh blocks in a README section, comments removed, `a && b` split. */
-export function readmeCommands(markdown: string, heading: string): string[] {
-  const section = markdown.split(`\n## ${heading}\n`)[1]?.split('\n## ')[0] ?? '';
+/** Every line of the ```sh blocks in a README section (or the whole file), comments removed, `a && b` split. */
+export function readmeCommands(markdown: string, heading?: string): string[] {
+  const section = heading === undefined ? markdown : (markdown.split(`\n## ${heading}\n`)[1]?.split('\n## ')[0] ?? '');
   const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
   return blocks.flatMap((b) => b.split('\n')).map((l) => l.replace(/(^|\s)#.*$/, '').trim()).filter(Boolean).flatMap((l) => l.split(/\s*&&\s*/));
 }
@@ -37,6 +37,7 @@ export function readmeCommands(markdown: string, heading: string): string[] {
 const subcommands = help().split(/^Commands:\n/m)[1]!.split('\n\n')[0]!.split('\n').map((l) => l.trim().split(/\s/)[0]!).filter((c) => c && c !== 'help');
 const HELP = [...new Set([...helpExamples(help()), ...subcommands.flatMap((c) => helpExamples(help(c)))])];
 const QUICK_START = readmeCommands(readFileSync('README.md', 'utf8'), 'Quick start');
+const EXAMPLE_DRIVES = readmeCommands(readFileSync('examples/drives/README.md', 'utf8'));
 const STAND_IN_DRIVE = resolve('examples/drives/dual-slaac');
 
 const isV6agent = (argv: string[]) => argv[0] === 'v6agent' || argv[0] === 'dist/v6agent';
@@ -92,7 +93,7 @@ function checkOutput(argv: string[], r: { status: number | null; stdout: string;
   if (argv.includes('--json')) expect(() => JSON.parse(r.stdout)).not.toThrow();
 }
 
-const all = [...HELP.map((c) => ({ from: 'help', cmd: c })), ...[...new Set(QUICK_START)].filter((c) => !THIS_RUN.includes(c)).map((c) => ({ from: 'README quick start', cmd: c }))];
+const all = [...HELP.map((c) => ({ from: 'help', cmd: c })), ...[...new Set(QUICK_START)].filter((c) => !THIS_RUN.includes(c)).map((c) => ({ from: 'README quick start', cmd: c })), ...EXAMPLE_DRIVES.map((c) => ({ from: 'examples/drives/README.md', cmd: c }))];
 const here = all.filter(({ cmd }) => !isLive(cmd.split(/\s+/)));
 const live = all.filter(({ cmd }) => isLive(cmd.split(/\s+/)));
 

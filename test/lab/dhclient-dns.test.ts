@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'vitest';
 import { BIN } from '../bin.js';
-import { DHCP4_DNS, DHCP6_DNS, Lab, type LabMode } from './lab.js';
+import { DHCP4_DNS, DHCP6_DNS, LAB_DOMAIN, Lab, ROUTER_V4, type LabMode } from './lab.js';
 import { DRIVE_DNS, writeLabDrive } from './drive.js';
 import { globals, waitFor } from './guest.js';
 import { labGate } from './requirements.js';
@@ -46,6 +46,14 @@ async function rebind4(lab: Lab): Promise<void> {
 const resolv = (lab: Lab) => lab.guestFile('etc/resolv.conf') ?? '';
 
 describe.runIf(gate.run).concurrent('dhclient and the drive\'s nameservers', () => {
+  it('dnsmasq hands out DNS on IPv4 with the lease, and answers there', async (context) => {
+    const { expect } = context;
+    const { lab } = await appliedAndUp('slaac', context);
+    expect((await lab.inGuest(['cat', '/var/lib/dhcp/dhclient.eth0.leases'])).stdout).toContain(`option domain-name-servers ${DHCP4_DNS};`);
+    const query = `const r = new (require('node:dns').promises.Resolver)(); r.setServers(['${DHCP4_DNS}']); r.resolve4('router.${LAB_DOMAIN}').then((a) => console.log(a.join(' ')));`;
+    expect((await lab.inGuest([process.execPath, '-e', query])).stdout).toBe(`${ROUTER_V4}\n`);
+  });
+
   it("without v6agent's hook, a DHCPv4 bind replaces the drive's nameservers with the lease's (the lab exercises the real interaction)", async (context) => {
     const { expect } = context;
     const { lab } = await appliedAndUp('slaac', context);
