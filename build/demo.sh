@@ -4,7 +4,7 @@
 # Touches nothing outside the temporary directory it prints.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-drive=test/golden/dual-dhcpv6-stateless/drive
+drive=examples/drives/dual-dhcpv6-stateless
 demo=$(mktemp -d /tmp/v6agent-demo.XXXXXX)
 for distro in debian rocky; do
   root="$demo/$distro"

@@ -9,6 +9,7 @@ import type { Target } from '../sources/target.js';
 import type { Plan } from './types.js';
 import { networkRenderer } from '../../distro/registry.js';
 import { renderDns } from '../../distro/resolv.js';
+import { renderDhclientHook } from '../../distro/dhclient.js';
 import { renderSysctls } from '../../distro/sysctl.js';
 import { renderHostname } from '../../distro/hostname.js';
 import { authorizedKeysPath, keyUser, renderAuthorizedKeys } from '../../distro/keys.js';
@@ -33,7 +34,7 @@ export function buildPlan(instance: Instance, target: Target, warnings: Warnings
   const host = renderHostname(instance);
   const keys = renderAuthorizedKeys(instance, target, warnings);
   notes.push(...keys.notes);
-  const files = [...network.files, ...dns.files, ...sysctl.files, ...host.files, ...keys.files];
+  const files = [...network.files, ...dns.files, ...renderDhclientHook(instance, target).files, ...sysctl.files, ...host.files, ...keys.files];
   // Byte order, not localeCompare: that loads ICU collation data, ~12 ms at boot.
   return { files: files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), removals: network.removals, sysctls: sysctl.sysctls, actions: host.actions, notes };
 }

@@ -47,9 +47,9 @@ describe.each(CASES)('golden case %s', (name) => {
     expect(again.changed).toBe(false);
     expect(again.files.every((f) => f.status === 'unchanged')).toBe(true);
   });
-});
 
-it('keeps /etc/passwd untouched in every case', async () => {
-  const { root } = await render('dual-slaac', 'debian');
-  expect(readFileSync(join(root, 'etc/passwd'), 'utf8')).toBe(PASSWD);
+  it.each(DISTROS)('keeps /etc/passwd untouched for %s', async (distro) => {
+    const { root } = await render(name, distro);
+    expect(readFileSync(join(root, 'etc/passwd'), 'utf8')).toBe(PASSWD);
+  });
 });

@@ -8,9 +8,9 @@
  *                      does not drop br0's carrier and restart radvd)
  *                      br0: 2001:db8:cafe:1::1/64, 192.0.2.1/24; radvd; dnsmasq
  *
- * The guest runs commands with its own /etc (an overlay whose upper layer is
- * the tree v6agent rendered), /run and /var/lib/dhcp, and with the host's
- * ifupdown and dhclient hooks masked: nothing reaches the host's files.
+ * The guest runs commands with its own /etc, /root and /home (a minimal tree
+ * the lab seeds, ./seed.ts, which is also where `v6agent apply --root`
+ * renders), /run and /var/lib: it neither reads nor writes the host's files.
  * Only documentation prefixes and link-local addresses are used.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { killNamespace, NAME_PREFIX } from './processes.js';
+import { PRIVATE_TREES, seedGuestTree } from './seed.js';
 import { eui64Address } from '../../agent/model/addr.js';
 
 const run = promisify(execFile);
@@ -27,6 +28,9 @@ export const PREFIX = '2001:db8:cafe:1::';
 export const ROUTER_V6 = '2001:db8:cafe:1::1';
 export const ROUTER_V4 = '192.0.2.1';
 export const DHCP6_DNS = '2001:db8:cafe:a::e';
+/** dnsmasq answers DNS here on dual-stack subnets, and DHCPv4 hands it out (as Neutron's dnsmasq does). */
+export const DHCP4_DNS = ROUTER_V4;
+export const LAB_DOMAIN = 'lab.test';
 export const DHCP6_RANGE = ['2001:db8:cafe:1::100', '2001:db8:cafe:1::1ff'] as const;
 const ROUTER_MAC = 'fa:16:3e:aa:bb:01';
 
@@ -88,13 +92,14 @@ export class Lab {
     return lab;
   }
 
-  /** The guest's own /etc upper layer: point `v6agent apply --root` at its parent. */
+  /** The guest's own /etc, /root and /home live under this: point `v6agent apply --root` at it. */
   get guestRoot(): string {
     return join(this.dir, 'root');
   }
 
   private async build(): Promise<void> {
-    for (const d of ['root/etc', 'etcwork', 'run/network', 'varlib/dhcp', 'empty']) mkdirSync(join(this.dir, d), { recursive: true });
+    for (const d of ['run/network', 'varlib/dhcp']) mkdirSync(join(this.dir, d), { recursive: true });
+    seedGuestTree(this.guestRoot);
     const R = this.router;
     const G = this.guest;
     await ip('netns', 'add', R);
@@ -169,7 +174,7 @@ export class Lab {
 
   private startDnsmasq(): void {
     const args = [
-      'dnsmasq', '-k', '--conf-file=/dev/null', '--port=0', '--interface=br0', '--bind-interfaces',
+      'dnsmasq', '-k', '--conf-file=/dev/null', '--interface=br0', '--bind-interfaces',
       `--pid-file=${join(this.dir, 'dnsmasq.pid')}`, `--dhcp-leasefile=${join(this.dir, 'dnsmasq.leases')}`,
       `--log-facility=${join(this.dir, 'dnsmasq.log')}`, '--log-dhcp', '--user=root', '--group=root',
     ];
@@ -179,7 +184,14 @@ export class Lab {
     if (this.opts.mode === 'dhcpv6-stateless' || this.opts.mode === 'dhcpv6-stateful') {
       args.push(`--dhcp-option=option6:dns-server,[${DHCP6_DNS}]`, '--dhcp-option=option6:domain-search,openstacklocal');
     }
-    if (this.opts.ipv4) args.push('--dhcp-range=192.0.2.100,192.0.2.200,255.255.255.0,1h', `--dhcp-option=option:router,${ROUTER_V4}`);
+    if (this.opts.ipv4) {
+      // A DNS server on the router's IPv4 address (port 53 of the router's own namespace), answering only for the
+      // lab's domain, handed out with the lease: dhclient -4 then rewrites resolv.conf, as on a real dual-stack port.
+      args.push('--dhcp-range=192.0.2.100,192.0.2.200,255.255.255.0,1h', `--dhcp-option=option:router,${ROUTER_V4}`);
+      args.push('--port=53', '--no-resolv', '--no-hosts', `--host-record=router.${LAB_DOMAIN},${ROUTER_V4}`, `--dhcp-option=option:dns-server,${DHCP4_DNS}`, `--dhcp-option=option:domain-name,${LAB_DOMAIN}`);
+    } else {
+      args.push('--port=0');
+    }
     this.daemon(this.router, args);
   }
 
@@ -194,15 +206,16 @@ export class Lab {
   }
 
   /**
-   * Run a command in the guest with its private /etc, /run and /var/lib/dhcp.
-   * `ip netns exec` already gives each command a mount namespace of its own,
-   * slave to the host's, so these mounts never propagate back.
+   * Run a command in the guest with its private /etc, /root, /home, /run and
+   * /var/lib. `ip netns exec` already gives each command a mount namespace of
+   * its own, slave to the host's, so these mounts never propagate back.
    */
   async inGuest(argv: readonly string[], timeoutMs = 30_000): Promise<{ stdout: string; stderr: string; ms: number }> {
-    const hooks = ['/etc/network/if-pre-up.d', '/etc/network/if-up.d', '/etc/network/if-down.d', '/etc/network/if-post-down.d', '/etc/dhcp/dhclient-enter-hooks.d', '/etc/dhcp/dhclient-exit-hooks.d'];
     const setup = [
-      `mount -n -t overlay overlay -o lowerdir=/etc,upperdir=${this.guestRoot}/etc,workdir=${this.dir}/etcwork /etc`,
-      ...hooks.map((h) => `if [ -d ${h} ]; then mount -n --bind ${this.dir}/empty ${h}; fi`),
+      // No ld.so.cache in the guest's /etc: the loader falls back to the default library directories.
+      ...PRIVATE_TREES.map((t) => `mount -n --bind ${this.guestRoot}${t} ${t}`),
+      // Each command gets a fresh UTS namespace: start it from the guest's /etc/hostname, as boot would.
+      'hostname -F /etc/hostname',
       `mount -n --bind ${this.dir}/run /run`,
       // All of /var/lib: dhclient's leases, and the backups a live `v6agent apply` makes.
       `mount -n --bind ${this.dir}/varlib /var/lib`,
