@@ -69,7 +69,13 @@ function takeOver(instance: Instance, target: Target, warnings: Warnings): Plann
     if (path === ENI_PATH) continue;
     const clash = clashes(text);
     if (clash.length === 0) continue;
-    if (/cloud-init|generated from information provided by the datasource/i.test(text.split('\n').slice(0, 6).join('\n')) || path.endsWith('/50-cloud-init')) {
+    // Only a fragment whose every interface is ours goes: one that also configures a NIC the drive
+    // did not match (still present here) would take that NIC's working configuration with it.
+    const others = [...eniStanzaNames(text)].filter((n) => n !== 'lo' && !ours.has(n));
+    const fromCloudInit = /cloud-init|generated from information provided by the datasource/i.test(text.split('\n').slice(0, 6).join('\n')) || path.endsWith('/50-cloud-init');
+    if (fromCloudInit && others.length) {
+      warnings.add(path, `configures ${clash.join(', ')} beside v6agent and also ${others.join(', ')}, which the drive does not describe; kept (remove the stanzas for ${clash.join(', ')} by hand)`);
+    } else if (fromCloudInit) {
       removals.push({ path, why: `cloud-init's stanzas for ${clash.join(', ')} would run beside v6agent's` });
     } else {
       report(path, clash);

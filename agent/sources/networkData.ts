@@ -6,12 +6,13 @@
  * prefix or link reference is an error naming the field, and unknown network
  * types are skipped with a warning. Guest interface names are not known here.
  */
-import { type Cidr, type Family, parseAddress, parseNetmask, networkOf } from '../model/addr.js';
+import { type Cidr, type Family, hostAddressProblem, parseAddress, parseNetmask, networkOf } from '../model/addr.js';
 import { parseMac } from '../model/names.js';
 import { BOND_MODES, type BondMode, type Route } from '../model/instance.js';
 import { NOVA_IPV6_TYPES, type Ipv6Mode } from '../model/modes.js';
 import type { Warnings } from '../errors.js';
 import { FieldReader, type Obj } from './fields.js';
+import { checkLinkGraph, checkLinkMtus } from './linkGraph.js';
 
 export type DriveLinkKind =
   | { readonly type: 'physical' }
@@ -47,23 +48,14 @@ export function parseNetworkData(json: Obj, file: string, warnings: Warnings): N
   const linksRaw = f.array(json.links, 'links');
   const links: DriveLink[] = linksRaw.map((raw, i) => parseLink(f, f.object(raw, `links[${i}]`), `links[${i}]`, warnings));
 
-  const ids = new Set<string>();
-  for (const [i, l] of links.entries()) {
-    if (ids.has(l.id)) throw f.error(`links[${i}].id`, `duplicate link id ${JSON.stringify(l.id)}`);
-    ids.add(l.id);
-  }
-  for (const [i, l] of links.entries()) {
-    if (l.kind.type === 'vlan' && !ids.has(l.kind.rawLink)) throw f.error(`links[${i}].vlan_link`, `unknown link ${JSON.stringify(l.kind.rawLink)}`);
-    if (l.kind.type === 'bond') {
-      for (const m of l.kind.memberLinks) if (!ids.has(m)) throw f.error(`links[${i}].bond_links`, `unknown link ${JSON.stringify(m)}`);
-    }
-  }
+  const ids = checkLinkGraph(f, links);
 
   const networks: DriveNetwork[] = [];
   for (const [i, raw] of f.array(json.networks, 'networks').entries()) {
     const net = parseNetwork(f, f.object(raw, `networks[${i}]`), `networks[${i}]`, ids, warnings);
     if (net) networks.push(net);
   }
+  checkLinkMtus(f, links, networks);
   return { links, networks, dns: parseServices(f, json.services, 'services') };
 }
 
@@ -110,13 +102,18 @@ function optionalMac(f: FieldReader, value: unknown, field: string): string | un
   return mac;
 }
 
-const IPV4_TYPES: Readonly<Record<string, boolean>> = { ipv4: false, ipv4_dhcp: true };
+// Maps, not object literals: a type of "toString" or "__proto__" must not find an object member.
+const IPV4_TYPES: ReadonlyMap<string, boolean> = new Map([
+  ['ipv4', false],
+  ['ipv4_dhcp', true],
+]);
+const IPV6_TYPES: ReadonlyMap<string, Ipv6Mode> = new Map(Object.entries(NOVA_IPV6_TYPES));
 
 function parseNetwork(f: FieldReader, o: Obj, at: string, linkIds: Set<string>, warnings: Warnings): DriveNetwork | undefined {
   const type = f.string(o.type, `${at}.type`);
   const link = f.string(o.link, `${at}.link`);
   if (!linkIds.has(link)) throw f.error(`${at}.link`, `unknown link ${JSON.stringify(link)}`);
-  const family: Family | undefined = type in IPV4_TYPES ? 4 : type in NOVA_IPV6_TYPES ? 6 : undefined;
+  const family: Family | undefined = IPV4_TYPES.has(type) ? 4 : IPV6_TYPES.has(type) ? 6 : undefined;
   if (family === undefined) {
     warnings.add(`${f.file}: ${at}.type`, `unknown network type ${JSON.stringify(type)}, network skipped`);
     return undefined;
@@ -126,13 +123,20 @@ function parseNetwork(f: FieldReader, o: Obj, at: string, linkIds: Set<string>, 
   const dns = [...parseServices(f, o.services, `${at}.services`), ...parseNameserverList(f, o.dns_nameservers, `${at}.dns_nameservers`)];
   const search = f.array(o.dns_search, `${at}.dns_search`).map((d, j) => f.string(d, `${at}.dns_search[${j}]`));
   if (family === 4) {
-    const dhcp = IPV4_TYPES[type] === true;
+    const dhcp = IPV4_TYPES.get(type) === true;
     if (!dhcp && !address) throw f.error(`${at}.ip_address`, 'a static ipv4 network needs an address');
+    if (!dhcp) checkHostAddress(f, address!, `${at}.ip_address`, 4);
     return { family, link, dhcp, address, gateway, routes, dns, search };
   }
-  const mode = NOVA_IPV6_TYPES[type]!;
+  const mode = IPV6_TYPES.get(type)!;
   if (mode === 'static' && !address) throw f.error(`${at}.ip_address`, 'a static ipv6 network needs an address');
+  if (mode === 'static') checkHostAddress(f, address!, `${at}.ip_address`, 6);
   return { family, link, mode, address, gateway, routes, dns, search };
+}
+
+function checkHostAddress(f: FieldReader, cidr: Cidr, field: string, family: Family): void {
+  const problem = hostAddressProblem(cidr.address, family);
+  if (problem) throw f.error(field, `${cidr.address} ${problem}; a static address must be ${family === 6 ? 'global or unique-local unicast' : 'unicast'}`);
 }
 
 /** `ip_address` with `netmask`, or an `addr/len` form. */
