@@ -39,7 +39,15 @@ const koffiNativeFromAsset = {
   name: 'koffi-native-from-sea-asset',
   setup(b) {
     // koffi's ESM entry relies on import.meta, which a CommonJS bundle does not have.
-    b.onResolve({ filter: /^koffi$/ }, () => ({ path: require.resolve('koffi') }));
+    b.onResolve({ filter: /^koffi$/ }, () => ({ path: 'koffi', namespace: 'koffi-wrapper' }));
+    b.onLoad({ filter: /.*/, namespace: 'koffi-wrapper' }, () => ({
+      loader: 'js',
+      resolveDir: process.cwd(),
+      contents: `try { module.exports = require(${JSON.stringify(require.resolve('koffi'))}); } catch (e) {
+        const why = globalThis[Symbol.for('v6agent.koffiLoadError')];
+        throw why ? new Error(why) : e;
+      }`,
+    }));
     b.onResolve({ filter: /^@koromix\/koffi-/ }, (args) => ({ path: args.path, namespace: 'koffi-native' }));
     b.onLoad({ filter: /.*/, namespace: 'koffi-native' }, (args) => ({
       loader: 'js',

@@ -58,7 +58,10 @@ function loadFromAsset(bytes) {
       }
     }
   }
-  throw new Error(`cannot load the FFI module (koffi.node): no private directory allows executable mappings (tried ${tried.join('; ')})`);
+  const why = `cannot load the FFI module (koffi.node): no private directory allows executable mappings (tried ${tried.join('; ')})`;
+  // koffi swallows this error and throws a generic one; bundle.mjs's wrapper puts this one back.
+  globalThis[Symbol.for('v6agent.koffiLoadError')] = why;
+  throw new Error(why);
 }
 
 let sea = null;
