@@ -87,7 +87,7 @@ export function checkLinkGraph(f: FieldReader, links: readonly DriveLink[]): Set
 }
 
 /** A link with IPv6 on it, or under a VLAN or bond with IPv6, needs MTU ≥ 1280. */
-export function checkLinkMtus(f: FieldReader, links: readonly DriveLink[], networks: readonly DriveNetwork[]): void {
+export function checkLinkMtus(f: FieldReader, links: readonly DriveLink[], networks: readonly DriveNetwork[], mtuField: (linkIndex: number) => string): void {
   const byId = new Map(links.map((l, i) => [l.id, { l, i }]));
   const needs = new Map<string, string>(); // link id → the link whose IPv6 needs it
   const todo = networks.filter((n) => n.family === 6).map((n) => [n.link, n.link] as const);
@@ -101,7 +101,7 @@ export function checkLinkMtus(f: FieldReader, links: readonly DriveLink[], netwo
     const { l, i } = byId.get(id)!;
     if (l.mtu !== undefined && l.mtu < IPV6_MIN_MTU) {
       const why = because === id ? 'it carries IPv6' : `link ${JSON.stringify(because)} on it carries IPv6`;
-      throw f.error(`links[${i}].mtu`, `${l.mtu} is below ${IPV6_MIN_MTU}, the IPv6 minimum, and ${why}`);
+      throw f.error(mtuField(i), `${l.mtu} is below ${IPV6_MIN_MTU}, the IPv6 minimum, and ${why}`);
     }
   }
 }
