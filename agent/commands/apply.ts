@@ -96,7 +96,12 @@ async function observe(instance: Instance, timeoutMs: number, warnings: Warnings
   if (ifaces.length === 0) return [];
   try {
     const { observeRouters } = await import('./ra.js');
-    return observeRouters({ ifaces, missing: 'skip', timeoutMs, wire: true });
+    const reports = observeRouters({ ifaces, missing: 'skip', timeoutMs, wire: true });
+    for (const r of reports) {
+      const why = r.source === 'none' ? r.notes.find((n) => n.startsWith('not root')) : undefined;
+      if (why) warnings.add(r.name, `routers not asked (${why}); the drive decides the mode`);
+    }
+    return reports;
   } catch (e) {
     warnings.add('probe', `routers not asked (${(e as Error).message.split('\n')[0]}); the drive decides each mode`);
     return [];

@@ -5,7 +5,8 @@
  * sysctls are set before the Router Solicitation, so its answer already
  * installs the metadata route. And a drive for another machine writes nothing.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'vitest';
 import { BIN } from '../bin.js';
@@ -85,5 +86,22 @@ describe.runIf(gate.run).concurrent('probing never fails a run', () => {
     expect(failed?.stderr).toMatch(/links: no link matches a NIC of this machine: tap0 \(52:54:00:12:34:56\); no network configuration written/);
     expect(readFileSync(join(lab.guestRoot, 'etc/network/interfaces.d/50-v6agent'), 'utf8')).toBe(stanza);
     expect(existsSync(join(lab.guestRoot, 'etc/sysctl.d'))).toBe(false);
+  });
+});
+
+describe.runIf(gate.run).concurrent('probing without root', () => {
+  it('warns that no router was asked and lets the drive decide', async (context) => {
+    const { expect } = context;
+    // No router has spoken yet, so the kernel cannot answer: only the wire could, which needs root.
+    const { lab, mac } = await guestUp({ mode: 'none' }, context);
+    // The lab's own directory is 0700: the drive goes where nobody can read it.
+    const shared = mkdtempSync(join(tmpdir(), 'v6agent-drive-'));
+    context.onTestFinished(() => rmSync(shared, { recursive: true, force: true }));
+    chmodSync(shared, 0o755);
+    const drive = writeLabDrive(join(shared, 'drive'), { mode: 'slaac', ipv4: false, mac });
+    const asNobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', BIN, 'apply', '--config-drive', drive, '--dry-run', '--json'];
+    const report = JSON.parse((await lab.inGuest(asNobody)).stdout);
+    expect(report.interfaces[0].summary).toMatch(/slaac/);
+    expect(report.warnings).toContainEqual({ where: 'eth0', message: expect.stringMatching(/^routers not asked \(not root: .*\); the drive decides the mode$/) });
   });
 });
