@@ -12,6 +12,7 @@ import type { Warnings } from '../agent/errors.js';
 import type { NetworkPlan, PlannedFile, PlannedRemoval } from '../agent/plan/types.js';
 import type { Target } from '../agent/sources/target.js';
 import { acceptRa } from './sysctl.js';
+import { keptStanzas } from './eniKeep.js';
 import { modeSummary } from './summary.js';
 import { render, type Context } from './template.js';
 import template from '../templates/eni.tmpl';
@@ -33,7 +34,8 @@ export function renderEni(instance: Instance, target: Target, warnings: Warnings
     summary: modeSummary(iface),
     stanzas: stanzasFor(iface, target, i === 0 && target.resolvOwner === 'resolvconf' ? instance : undefined) as unknown as Context[],
   }));
-  const files: PlannedFile[] = [{ path: ENI_PATH, content: render(template, { interfaces }), mode: 0o644 }];
+  const kept = keptStanzas(target.eniFragments.get(ENI_PATH), new Set(instance.interfaces.map((i) => i.name)), target.liveInterfaces, ENI_PATH, warnings);
+  const files: PlannedFile[] = [{ path: ENI_PATH, content: render(template, { interfaces }) + kept, mode: 0o644 }];
   const main = mainFile(target.existing.get(MAIN_PATH));
   if (main !== undefined) files.push({ path: MAIN_PATH, content: main, mode: 0o644 });
   const removals = takeOver(instance, target, warnings);

@@ -87,6 +87,29 @@ describe.runIf(gate.run).concurrent('probing never fails a run', () => {
     expect(readFileSync(join(lab.guestRoot, 'etc/network/interfaces.d/50-v6agent'), 'utf8')).toBe(stanza);
     expect(existsSync(join(lab.guestRoot, 'etc/sysctl.d'))).toBe(false);
   });
+
+  it("keeps the stanza of a NIC that is here when the drive's link for it matches no NIC", async (context) => {
+    const { expect } = context;
+    const { lab, mac } = await guestUp({ mode: 'slaac' }, context);
+    await lab.inGuest(['ip', 'link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth1p']);
+    const eth1 = 'auto eth1\niface eth1 inet static\n    address 192.0.2.50/24\n';
+    mkdirSync(join(lab.guestRoot, 'etc/network/interfaces.d'), { recursive: true });
+    writeFileSync(join(lab.guestRoot, 'etc/network/interfaces.d/50-v6agent'), `auto eth0\niface eth0 inet dhcp\n\n${eth1}`);
+    const drive = writeLabDrive(join(lab.dir, 'drive'), { mode: 'slaac', ipv4: false, mac });
+    const nd = join(drive, 'openstack/latest/network_data.json');
+    const json = JSON.parse(readFileSync(nd, 'utf8'));
+    json.links.push({ id: 'tap1', type: 'ovs', ethernet_mac_address: '52:54:00:00:00:99' });
+    writeFileSync(nd, JSON.stringify(json));
+    const report = JSON.parse((await lab.inGuest([BIN, 'apply', '--config-drive', drive, '--no-probe', '--json'])).stdout);
+    const text = lab.guestFile('etc/network/interfaces.d/50-v6agent')!;
+    expect(text).toMatch(/iface eth0 inet6 auto/);
+    expect(text).toContain(eth1);
+    expect(report.warnings.map((w: { message: string }) => w.message)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/no interface has MAC 52:54:00:00:00:99; link skipped/), 'kept the earlier stanza for eth1: the drive does not describe it, and the NIC is still here']),
+    );
+    const again = JSON.parse((await lab.inGuest([BIN, 'apply', '--config-drive', drive, '--no-probe', '--json'])).stdout);
+    expect(again.files.find((f: { path: string }) => f.path === '/etc/network/interfaces.d/50-v6agent').status).toBe('unchanged');
+  });
 });
 
 describe.runIf(gate.run).concurrent('probing without root', () => {

@@ -12,6 +12,7 @@ import { ExitCode, V6Error, Warnings } from '../../agent/errors.js';
 import { interfaceNames, loadInstance } from '../../agent/load.js';
 import { editJson, writeDriveFile } from '../drives.js';
 import { inputs } from '../inputs.js';
+import { keptStanzas } from '../../distro/eniKeep.js';
 
 const t = inputs();
 afterEach(() => t.clean());
@@ -255,5 +256,21 @@ describe('--root', () => {
   ])('is a usage error (exit 2) when %s', async (_, root) => {
     const { main } = await import('../../agent/cli.js');
     expect(await main(['node', 'v6agent', 'apply', '--config-drive', t.drive(), '--root', root(), '--distro', 'debian'])).toBe(ExitCode.usage);
+  });
+});
+
+describe("v6agent's earlier ENI stanzas", () => {
+  const previous = 'auto eth0\niface eth0 inet dhcp\n\nauto eth1\niface eth1 inet static\n    address 192.0.2.50/24\n';
+
+  it('are kept for a NIC that is here and that the drive does not describe', () => {
+    const w = new Warnings();
+    const kept = keptStanzas(previous, new Set(['eth0']), new Set(['lo', 'eth0', 'eth1']), '50-v6agent', w);
+    expect(kept).toBe('\n# Kept from an earlier run: the drive does not describe eth1, which is still here.\nauto eth1\niface eth1 inet static\n    address 192.0.2.50/24\n');
+    expect(w.list).toHaveLength(1);
+  });
+
+  it('are dropped for a NIC that is gone, and never kept under --root', () => {
+    expect(keptStanzas(previous, new Set(['eth0']), new Set(['lo', 'eth0']), 'f', new Warnings())).toBe('');
+    expect(keptStanzas(previous, new Set(['eth0']), undefined, 'f', new Warnings())).toBe('');
   });
 });
