@@ -127,3 +127,15 @@ export function hostAddressProblem(address: string, family: Family): string | un
   if (within(a, V4('240.0.0.0'), 4, 32)) return 'is a reserved or broadcast address';
   return undefined;
 }
+
+/**
+ * Why `address` cannot be a next hop, or undefined if it can. Link-local is
+ * fine (routers' usual address); the unspecified address, loopback, multicast
+ * or an IPv4-mapped one would make `ip route` fail and with it the interface.
+ */
+export function gatewayProblem(address: string, family: Family): string | undefined {
+  const problem = hostAddressProblem(address, family);
+  if (family === 6 && problem?.startsWith('is a link-local')) return undefined;
+  if (family === 6 && problem?.startsWith('is neither')) return undefined; // any other unicast may route
+  return problem;
+}

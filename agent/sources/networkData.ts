@@ -15,7 +15,7 @@
 // dns_search (cloud-init's extensions). Ignored on purpose: links[].vif_id and
 // networks[].network_id/id are Neutron's port and network ids and a label —
 // the guest finds its NIC by MAC and needs neither.
-import { type Cidr, type Family, hostAddressProblem, parseAddress, parseNetmask, networkOf } from '../model/addr.js';
+import { type Cidr, type Family, gatewayProblem, hostAddressProblem, parseAddress, parseNetmask, networkOf } from '../model/addr.js';
 import { parseMac } from '../model/names.js';
 import { BOND_MODES, bondModeOf, type BondMode, type Route } from '../model/instance.js';
 import { NOVA_IPV6_TYPES, type Ipv6Mode } from '../model/modes.js';
@@ -189,10 +189,18 @@ function networkGateway(f: FieldReader, value: unknown, fromRoutes: string | und
   if (value === undefined || value === null || value === '') return fromRoutes;
   const gw = parseAddress(value, family);
   if (!gw) throw f.error(`${at}.gateway`, `${JSON.stringify(value)} is not an IPv${family} address`);
+  if (unusableGateway(f, gw, `${at}.gateway`, family, warnings)) return fromRoutes;
   if (fromRoutes !== undefined && fromRoutes !== gw) {
     warnings.add(`${f.file}: ${at}.gateway`, `${gw} differs from the default route's gateway ${fromRoutes} in ${at}.routes; using the route's`);
   }
   return fromRoutes ?? gw;
+}
+
+/** A next hop `ip route` would refuse: the route is dropped with a warning rather than fail the interface. */
+function unusableGateway(f: FieldReader, gw: string, field: string, family: Family, warnings: Warnings): boolean {
+  const problem = gatewayProblem(gw, family);
+  if (problem) warnings.add(`${f.file}: ${field}`, `${gw} ${problem}, not a next hop; route dropped`);
+  return problem !== undefined;
 }
 
 function parseRoutes(f: FieldReader, value: unknown, at: string, family: Family, warnings: Warnings): { gateway: string | undefined; routes: Route[]; dns: string[] } {
@@ -208,6 +216,7 @@ function parseRoutes(f: FieldReader, value: unknown, at: string, family: Family,
     if (typeof prefix === 'string') throw f.error(`${at}[${i}].netmask`, prefix);
     const gw = parseAddress(o.gateway, family);
     if (!gw) throw f.error(`${at}[${i}].gateway`, `${JSON.stringify(o.gateway)} is not an IPv${family} address`);
+    if (unusableGateway(f, gw, `${at}[${i}].gateway`, family, warnings)) continue;
     if (prefix === 0) {
       if (gateway !== undefined && gateway !== gw) warnings.add(`${f.file}: ${at}[${i}]`, `second default route via ${gw} ignored; using ${gateway}`);
       gateway ??= gw;

@@ -274,3 +274,30 @@ describe("v6agent's earlier ENI stanzas", () => {
     expect(keptStanzas(previous, new Set(['eth0']), undefined, 'f', new Warnings())).toBe('');
   });
 });
+
+describe('a next hop', () => {
+  it.each(['::', '::1', 'ff02::2', '::ffff:192.0.2.1'])('of %s drops its route with a warning, and the interface is still configured', async (gateway) => {
+    const d = t.drive('v6only-static');
+    editJson(d, 'network_data.json', (j) => (j.networks[0].routes[1].gateway = gateway));
+    const { root, report } = await t.apply(d);
+    expect(report.warnings.some((w) => /networks\[0\]\.routes\[1\]\.gateway$/.test(w.where) && /not a next hop; route dropped/.test(w.message))).toBe(true);
+    const eni = readFileSync(join(root, 'etc/network/interfaces.d/50-v6agent'), 'utf8');
+    expect(eni).toContain('address 2001:db8:40:1::10/64');
+    expect(eni).not.toContain('2001:db8:99::');
+  });
+
+  it('may be link-local', async () => {
+    const d = t.drive('v6only-static');
+    editJson(d, 'network_data.json', (j) => (j.networks[0].routes[0].gateway = 'fe80::1'));
+    const { root } = await t.apply(d);
+    expect(readFileSync(join(root, 'etc/network/interfaces.d/50-v6agent'), 'utf8')).toContain('gateway fe80::1');
+  });
+
+  it('of 0.0.0.0 or a multicast address drops an IPv4 default route with a warning', async () => {
+    const d = t.drive('vlan');
+    editJson(d, 'network_data.json', (j) => (j.networks[0].routes[0].gateway = '224.0.0.1'));
+    const { root, report } = await t.apply(d);
+    expect(report.warnings.some((w) => /routes\[0\]\.gateway$/.test(w.where))).toBe(true);
+    expect(readFileSync(join(root, 'etc/network/interfaces.d/50-v6agent'), 'utf8')).not.toContain('224.0.0.1');
+  });
+});
