@@ -74,6 +74,16 @@ export function checkLinkGraph(f: FieldReader, links: readonly DriveLink[]): Set
       stack.push({ id: p, next: 0 });
     }
   }
+  // One link in two bonds (or twice in one) would get two conflicting `bond-master` settings.
+  const bondOf = new Map<string, string>();
+  for (const [i, l] of links.entries()) {
+    if (l.kind.type !== 'bond') continue;
+    for (const m of l.kind.memberLinks) {
+      const other = bondOf.get(m);
+      if (other !== undefined) throw f.error(`links[${i}].bond_links`, `link ${JSON.stringify(m)} is a member of bond ${JSON.stringify(other)}${other === l.id ? ' twice' : ` and of bond ${JSON.stringify(l.id)}`}`);
+      bondOf.set(m, l.id);
+    }
+  }
   const byMac = new Map<string, number>();
   for (const [i, l] of links.entries()) {
     if (l.kind.type !== 'physical' || !l.mac) continue;

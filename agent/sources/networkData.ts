@@ -162,8 +162,17 @@ function parseNetwork(f: FieldReader, o: Obj, at: string, linkIds: Set<string>, 
 }
 
 function checkHostAddress(f: FieldReader, cidr: Cidr, field: string, family: Family): void {
-  const problem = hostAddressProblem(cidr.address, family);
+  const problem = hostAddressProblem(cidr.address, family) ?? subnetEdgeProblem(cidr, family);
   if (problem) throw f.error(field, `${cidr.address} ${problem}; a static address must be ${family === 6 ? 'global or unique-local unicast' : 'unicast'}`);
+}
+
+/** An IPv4 subnet's own network or broadcast address is no host's (except in a /31 or /32, RFC 3021). */
+function subnetEdgeProblem(cidr: Cidr, family: Family): string | undefined {
+  if (family !== 4 || cidr.prefix >= 31) return undefined;
+  const host = cidr.address.split('.').reduce((n, o) => n * 256 + Number(o), 0) % 2 ** (32 - cidr.prefix);
+  if (host === 0) return `is the network address of its /${cidr.prefix}`;
+  if (host === 2 ** (32 - cidr.prefix) - 1) return `is the broadcast address of its /${cidr.prefix}`;
+  return undefined;
 }
 
 /** `ip_address` with `netmask`, or an `addr/len` form. */

@@ -42,6 +42,18 @@ describe('network_data.json link graphs are checked', () => {
     await t.expectRejected(d, /links\[\d\]\.(bond_links|vlan_link): links refer to each other in a cycle/);
   });
 
+  it('rejects a link that is a member of two bonds', async () => {
+    const d = t.drive('bond');
+    editJson(d, 'network_data.json', (j) => j.links.push({ id: 'bond1', type: 'bond', bond_links: ['eth1l'], bond_mode: 'active-backup', ethernet_mac_address: 'fa:16:3e:11:22:33' }));
+    await t.expectRejected(d, /links\[3\]\.bond_links: link "eth1l" is a member of bond "bond0" and of bond "bond1"/);
+  });
+
+  it('rejects a bond member listed twice', async () => {
+    const d = t.drive('bond');
+    editJson(d, 'network_data.json', (j) => j.links[2].bond_links.push('eth0l'));
+    await t.expectRejected(d, /links\[2\]\.bond_links: link "eth0l" is a member of bond "bond0" twice/);
+  });
+
   it('rejects a bond member that is not a link', async () => {
     const d = t.drive('bond');
     editJson(d, 'network_data.json', (j) => j.links[2].bond_links.push('nowhere'));
@@ -92,7 +104,7 @@ describe('a static address must be one a host can have', () => {
     expect(readFileSync(join(root, 'etc/network/interfaces.d/50-v6agent'), 'utf8')).toContain('address fd00:db8::10/64');
   });
 
-  it.each(['0.0.0.0', '127.0.0.1', '224.0.0.1', '255.255.255.255'])('rejects IPv4 %s', async (address) => {
+  it.each(['0.0.0.0', '127.0.0.1', '224.0.0.1', '255.255.255.255', '192.0.2.0', '192.0.2.255'])('rejects IPv4 %s', async (address) => {
     const d = t.drive('vlan');
     editJson(d, 'network_data.json', (j) => (j.networks[0].ip_address = address));
     await t.expectRejected(d, /networks\[0\]\.ip_address: .* must be unicast/);
