@@ -2,6 +2,7 @@
  * Command-line wiring only: parse, call, print, exit code. Commands are loaded
  * on demand so `apply` at boot never pays for code it does not run.
  */
+import { statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, V6Error, formatWarning, type Warning } from './errors.js';
 import { err, out } from './output.js';
@@ -15,6 +16,18 @@ function parseSeconds(flag: string, value: string): number {
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 60) throw new V6Error(`${flag} ${value}: give seconds, more than 0 and at most 60`, ExitCode.usage);
   return seconds * 1000;
+}
+
+/** `--root ''` would mean the live system; a missing root would be created piecemeal. Both are usage errors. */
+function checkRoot(root: string): void {
+  if (root === '') throw new V6Error("--root '': give the image's root directory (omit --root to apply live)", ExitCode.usage);
+  let isDir = false;
+  try {
+    isDir = statSync(root).isDirectory();
+  } catch {
+    // missing or unreadable: said below
+  }
+  if (!isDir) throw new V6Error(`--root ${root}: not an existing directory`, ExitCode.usage);
 }
 
 function printWarnings(warnings: readonly Warning[]): void {
@@ -60,6 +73,7 @@ Examples:
   v6agent apply --config-drive /mnt/config --root /srv/image --distro rocky --iface fa:16:3e:11:22:33=eth0 --json`)
     .action(async (o: { configDrive?: string; root?: string; distro?: string; stack?: string; iface: string[]; dryRun: boolean; probe: boolean; probeTimeout: string; json: boolean }) => {
       const probeTimeoutMs = parseSeconds('--probe-timeout', o.probeTimeout);
+      if (o.root !== undefined) checkRoot(o.root);
       const { runApply, formatApplyReport } = await import('./commands/apply.js');
       const report = await runApply({ configDrive: o.configDrive, root: o.root, distro: o.distro, stack: o.stack, iface: o.iface, dryRun: o.dryRun, probe: o.probe, probeTimeoutMs });
       if (o.json) out(`${JSON.stringify(report, null, 2)}\n`);
@@ -102,7 +116,9 @@ Examples:
   v6agent ra eth0 --wire --json   ask eth0's routers now, for a script`)
     .action(async (ifaces: string[], o: { timeout: string; wire: boolean; json: boolean }) => {
       const timeoutMs = parseSeconds('--timeout', o.timeout);
-      const { observeRouters, formatRaReport } = await import('./commands/ra.js');
+      const { observeRouters, formatRaReport } = await import('./commands/ra.js').catch((e: Error) => {
+        throw new V6Error(e.message.split('\n')[0]!); // the FFI module could not be loaded: say why, not "internal error"
+      });
       const interfaces = observeRouters({ ifaces, missing: 'error', timeoutMs, wire: o.wire });
       out(o.json ? `${JSON.stringify({ interfaces }, null, 2)}\n` : formatRaReport(interfaces));
     });

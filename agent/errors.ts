@@ -37,10 +37,33 @@ export interface Warning {
   readonly message: string;
 }
 
+/**
+ * Input decides how many warnings there are (60,000 bad keys are 60,000
+ * warnings), so they are capped in number and length: the report stays
+ * readable and its size bounded, and the last entry says how many were left out.
+ */
+export const MAX_WARNINGS = 100;
+const MAX_TEXT = 500;
+
+function clip(text: string): string {
+  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}… (${groupDigits(text.length - MAX_TEXT)} more characters)` : text;
+}
+
+/** 59995 → "59,995" (without toLocaleString, which loads ICU data at boot). */
+export function groupDigits(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+$)/g, ',');
+}
+
 export class Warnings {
-  readonly list: Warning[] = [];
+  private readonly kept: Warning[] = [];
+  private dropped = 0;
   add(where: string, message: string): void {
-    this.list.push({ where, message });
+    if (this.kept.length >= MAX_WARNINGS) this.dropped++;
+    else this.kept.push({ where: clip(where), message: clip(message) });
+  }
+  get list(): Warning[] {
+    if (this.dropped === 0) return [...this.kept];
+    return [...this.kept, { where: 'v6agent', message: `… and ${groupDigits(this.dropped)} more warning${this.dropped === 1 ? '' : 's'} not shown` }];
   }
 }
 

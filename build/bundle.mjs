@@ -1,6 +1,7 @@
 // Bundle agent/main.ts and everything it imports (templates as text) into one
 // CommonJS file, dist/v6agent.cjs, which the single binary loads.
 import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
@@ -25,39 +26,32 @@ const lazyChildProcessForCommander = {
 
 /**
  * koffi finds its native part with require('@koromix/koffi-<platform>'). We
- * replace that with a loader that, inside the single binary, takes koffi.node
- * from the SEA asset `koffi.node` (see binary.mjs), dlopens it from a private
- * temp file and removes the file at once; outside it (node dist/v6agent.cjs)
- * it loads the file from node_modules. Other platforms' packages resolve to nothing.
+ * replace that with koffi-native.cjs: inside the single binary it takes
+ * koffi.node from the SEA asset `koffi.node` (see binary.mjs) and dlopens it
+ * from a private directory that allows executable mappings (not a noexec
+ * /tmp); outside it (node dist/v6agent.cjs) it loads the file from
+ * node_modules. Other platforms' packages resolve to nothing.
  */
 const require = createRequire(import.meta.url);
 export const KOFFI_NODE = require.resolve('@koromix/koffi-linux-x64/linux_x64/koffi.node');
+const KOFFI_LOADER = readFileSync(new URL('./koffi-native.cjs', import.meta.url), 'utf8').replace('__KOFFI_NODE_PATH__', JSON.stringify(KOFFI_NODE));
 const koffiNativeFromAsset = {
   name: 'koffi-native-from-sea-asset',
   setup(b) {
     // koffi's ESM entry relies on import.meta, which a CommonJS bundle does not have.
-    b.onResolve({ filter: /^koffi$/ }, () => ({ path: require.resolve('koffi') }));
+    b.onResolve({ filter: /^koffi$/ }, () => ({ path: 'koffi', namespace: 'koffi-wrapper' }));
+    b.onLoad({ filter: /.*/, namespace: 'koffi-wrapper' }, () => ({
+      loader: 'js',
+      resolveDir: process.cwd(),
+      contents: `try { module.exports = require(${JSON.stringify(require.resolve('koffi'))}); } catch (e) {
+        const why = globalThis[Symbol.for('v6agent.koffiLoadError')];
+        throw why ? new Error(why) : e;
+      }`,
+    }));
     b.onResolve({ filter: /^@koromix\/koffi-/ }, (args) => ({ path: args.path, namespace: 'koffi-native' }));
     b.onLoad({ filter: /.*/, namespace: 'koffi-native' }, (args) => ({
       loader: 'js',
-      contents: args.path !== '@koromix/koffi-linux-x64' ? 'module.exports = null;' : `
-        const fs = require('node:fs'), os = require('node:os'), path = require('node:path');
-        let sea = null;
-        try { sea = require('node:sea'); } catch {}
-        const m = { exports: {} };
-        if (sea && sea.isSea()) {
-          const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'v6agent-'));
-          const file = path.join(dir, 'koffi.node');
-          try {
-            fs.writeFileSync(file, new Uint8Array(sea.getRawAsset('koffi.node')), { mode: 0o500 });
-            process.dlopen(m, file);
-          } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-          }
-        } else {
-          process.dlopen(m, ${JSON.stringify(KOFFI_NODE)});
-        }
-        module.exports = m.exports;`,
+      contents: args.path !== '@koromix/koffi-linux-x64' ? 'module.exports = null;' : KOFFI_LOADER,
     }));
   },
 };

@@ -12,6 +12,7 @@ import type { Warnings } from '../agent/errors.js';
 import type { NetworkPlan, PlannedFile, PlannedRemoval } from '../agent/plan/types.js';
 import type { Target } from '../agent/sources/target.js';
 import { acceptRa } from './sysctl.js';
+import { keptStanzas } from './eniKeep.js';
 import { modeSummary } from './summary.js';
 import { render, type Context } from './template.js';
 import template from '../templates/eni.tmpl';
@@ -33,7 +34,8 @@ export function renderEni(instance: Instance, target: Target, warnings: Warnings
     summary: modeSummary(iface),
     stanzas: stanzasFor(iface, target, i === 0 && target.resolvOwner === 'resolvconf' ? instance : undefined) as unknown as Context[],
   }));
-  const files: PlannedFile[] = [{ path: ENI_PATH, content: render(template, { interfaces }), mode: 0o644 }];
+  const kept = keptStanzas(target.eniFragments.get(ENI_PATH), new Set(instance.interfaces.map((i) => i.name)), target.liveInterfaces, ENI_PATH, warnings);
+  const files: PlannedFile[] = [{ path: ENI_PATH, content: render(template, { interfaces }) + kept, mode: 0o644 }];
   const main = mainFile(target.existing.get(MAIN_PATH));
   if (main !== undefined) files.push({ path: MAIN_PATH, content: main, mode: 0o644 });
   const removals = takeOver(instance, target, warnings);
@@ -69,7 +71,13 @@ function takeOver(instance: Instance, target: Target, warnings: Warnings): Plann
     if (path === ENI_PATH) continue;
     const clash = clashes(text);
     if (clash.length === 0) continue;
-    if (/cloud-init|generated from information provided by the datasource/i.test(text.split('\n').slice(0, 6).join('\n')) || path.endsWith('/50-cloud-init')) {
+    // Only a fragment whose every interface is ours goes: one that also configures a NIC the drive
+    // did not match (still present here) would take that NIC's working configuration with it.
+    const others = [...eniStanzaNames(text)].filter((n) => n !== 'lo' && !ours.has(n));
+    const fromCloudInit = /cloud-init|generated from information provided by the datasource/i.test(text.split('\n').slice(0, 6).join('\n')) || path.endsWith('/50-cloud-init');
+    if (fromCloudInit && others.length) {
+      warnings.add(path, `configures ${clash.join(', ')} beside v6agent and also ${others.join(', ')}, which the drive does not describe; kept (remove the stanzas for ${clash.join(', ')} by hand)`);
+    } else if (fromCloudInit) {
       removals.push({ path, why: `cloud-init's stanzas for ${clash.join(', ')} would run beside v6agent's` });
     } else {
       report(path, clash);

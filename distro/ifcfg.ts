@@ -82,12 +82,22 @@ function ifcfgContext(iface: Interface, dnsFrom: Instance | undefined): Context 
     dhcpv6c_options: dhcp6 === 'information-only' ? '-S' : undefined,
     ipv6addr: first6 ? `${first6.address}/${first6.prefix}` : undefined,
     ipv6addr_secondaries: more6.length ? more6.map((a) => `${a.address}/${a.prefix}`).join(' ') : undefined,
-    ipv6_defaultgw: v6static?.gateway,
+    ipv6_defaultgw: v6static?.gateway ? ipv6DefaultGw(v6static.gateway, iface.name) : undefined,
     ipv6_addr_gen_mode: v6 ? 'eui64' : undefined,
     ipv6_privacy: v6 ? 'no' : undefined,
     dns: (dnsFrom?.dns.nameservers ?? []).map((address, i) => ({ n: i + 1, address })),
     domain: dnsFrom?.dns.search.length ? dnsFrom.dns.search.join(' ') : undefined,
   };
+}
+
+/**
+ * A link-local gateway (fe80::1, as OVHcloud's drives give it) means nothing
+ * without its interface: initscripts wants `fe80::1%eth0` ("an interface can be
+ * specified: required for link-local addresses"), and NetworkManager's ifcfg-rh
+ * reader strips the `%eth0` ("remove %interface prefix if present").
+ */
+function ipv6DefaultGw(gateway: string, device: string): string {
+  return /^fe[89ab][0-9a-f]:/i.test(gateway) ? `${gateway}%${device}` : gateway;
 }
 
 function bondingOpts(mode: string, options: Readonly<Record<string, string>>): string {

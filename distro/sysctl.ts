@@ -34,6 +34,13 @@ export function ipv6Sysctls(iface: Interface, target: Target): Sysctl[] {
   }));
 }
 
+/** The settings that decide how the kernel processes an RA: set live before soliciting one. */
+const RA_PROCESSING = new Set(['accept_ra', 'autoconf', 'accept_ra_rt_info_max_plen']);
+
+export function raProcessingSysctls(instance: Instance, target: Target): Sysctl[] {
+  return instance.interfaces.flatMap((i) => ipv6Sysctls(i, target)).filter((s) => RA_PROCESSING.has(s.proc.slice(s.proc.lastIndexOf('/') + 1)));
+}
+
 export function renderSysctls(instance: Instance, target: Target): { files: PlannedFile[]; sysctls: Sysctl[] } {
   const files: PlannedFile[] = [];
   const sysctls: Sysctl[] = [];

@@ -1,5 +1,5 @@
 /** `v6agent apply`: drive → model → plan → (preview | write + live changes) → report. */
-import { Warnings, type Warning } from '../errors.js';
+import { usageError, Warnings, type Warning } from '../errors.js';
 import { interfaceNames, loadInstance, parseIfaceMappings } from '../load.js';
 import type { Instance } from '../model/instance.js';
 import { applyObservations } from '../model/observed.js';
@@ -8,6 +8,7 @@ import type { InterfaceReport } from '../ra/observe.js';
 import { readTarget, withExistingFiles } from '../sources/target.js';
 import { previewFiles, writeFiles, type FileResult } from '../apply/write.js';
 import { applyActions, applySysctls, type LiveResult } from '../apply/live.js';
+import { raProcessingSysctls } from '../../distro/sysctl.js';
 import { modeSummary } from '../../distro/summary.js';
 
 export interface ApplyOptions {
@@ -43,20 +44,27 @@ export interface ApplyReport {
 }
 
 export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
+  // '' is no root at all: joined with /etc it would be the live system. The CLI says so first.
+  if (opts.root === '') throw usageError("--root '': give the image's root directory");
   const live = opts.root === undefined;
   const root = opts.root ?? '/';
   const warnings = new Warnings();
   const names = interfaceNames(parseIfaceMappings(opts.iface), { sysfs: live, fallback: !live });
   const declared = await loadInstance(opts.configDrive, names, warnings);
-  const observed = live && opts.probe ? await observe(declared, opts.probeTimeoutMs) : [];
-  const instance = observed.length ? applyObservations(declared, observed, warnings) : declared;
   const bare = readTarget(root, live, opts.distro, opts.stack);
+  const probe = live && opts.probe;
+  // Before the Router Solicitation: the answering RA is processed with the settings we want
+  // (it installs the fe80::a9fe:a9fe/128 route only once accept_ra_rt_info_max_plen allows it).
+  // A failure here (an interface not created yet) is reported once, when the plan's sysctls are set.
+  const early = probe && !opts.dryRun ? applySysctls(raProcessingSysctls(declared, bare), new Warnings()) : [];
+  const observed = probe ? await observe(declared, opts.probeTimeoutMs, warnings) : [];
+  const instance = observed.length ? applyObservations(declared, observed, warnings) : declared;
   const target = withExistingFiles(bare, filesToRead(instance, bare));
   const plan = buildPlan(instance, target, warnings);
 
   const files = opts.dryRun ? previewFiles(root, plan.files, plan.removals) : await writeFiles(root, plan.files, new Date().toISOString().replace(/[:.]/g, '-'), plan.removals);
   const doLive = live && !opts.dryRun;
-  const sysctls = doLive ? applySysctls(plan.sysctls, warnings) : [];
+  const sysctls = doLive ? mergeEarly(early, applySysctls(plan.sysctls, warnings)) : [];
   const actions = doLive ? applyActions(plan.actions, warnings) : [];
   const changed = [...files, ...sysctls, ...actions].some((r) => r.status === 'created' || r.status === 'changed' || r.status === 'removed');
   return {
@@ -77,12 +85,36 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
   };
 }
 
-/** The routers of every IPv6 interface of the model that exists here with IPv6; loaded only when probing. */
-async function observe(instance: Instance, timeoutMs: number): Promise<InterfaceReport[]> {
+/**
+ * The routers of every IPv6 interface of the model that exists here with IPv6;
+ * loaded only when probing. Probing informs, never decides whether a run
+ * succeeds: any failure (the FFI module, netlink, a socket) is a warning and
+ * the drive alone decides.
+ */
+async function observe(instance: Instance, timeoutMs: number, warnings: Warnings): Promise<InterfaceReport[]> {
   const ifaces = instance.interfaces.filter((i) => i.ipv6).map((i) => i.name);
   if (ifaces.length === 0) return [];
-  const { observeRouters } = await import('./ra.js');
-  return observeRouters({ ifaces, missing: 'skip', timeoutMs, wire: true });
+  try {
+    const { observeRouters } = await import('./ra.js');
+    const reports = observeRouters({ ifaces, missing: 'skip', timeoutMs, wire: true });
+    for (const r of reports) {
+      const why = r.source === 'none' ? r.notes.find((n) => n.startsWith('not root')) : undefined;
+      if (why) warnings.add(r.name, `routers not asked (${why}); the drive decides the mode`);
+    }
+    return reports;
+  } catch (e) {
+    warnings.add('probe', `routers not asked (${(e as Error).message.split('\n')[0]}); the drive decides each mode`);
+    return [];
+  }
+}
+
+/** One result per sysctl: a value set before the probe and unchanged after still counts as changed. */
+function mergeEarly(early: readonly LiveResult[], late: readonly LiveResult[]): LiveResult[] {
+  const before = new Map(early.map((r) => [r.what, r]));
+  return late.map((r) => {
+    const e = before.get(r.what);
+    return e && e.status === 'changed' && r.status === 'unchanged' ? { ...r, from: e.from, status: 'changed' } : r;
+  });
 }
 
 export function formatApplyReport(r: ApplyReport): string {

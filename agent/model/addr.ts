@@ -7,6 +7,11 @@ import { Address4, Address6 } from 'ip-address';
 
 export type Family = 4 | 6;
 
+/** IPv6's minimum link MTU (RFC 8200 section 5): below it the kernel removes IPv6 from a link. */
+export const IPV6_MIN_MTU = 1280;
+/** The largest MTU a Linux link takes (an unsigned 16-bit IP length). */
+export const MAX_MTU = 65535;
+
 /** A host address with its prefix length, canonical text form. */
 export interface Cidr {
   readonly address: string;
@@ -86,4 +91,51 @@ export function eui64Address(prefix64: string, mac: string): string {
   for (let i = 0; i < 8; i += 2) groups.push(((iid[i]! << 8) | iid[i + 1]!).toString(16));
   const net = new Address6(`${prefix64}/64`).startAddress().canonicalForm().split(':').slice(0, 4);
   return new Address6([...net, ...groups].join(':')).correctForm();
+}
+
+/** `address` lies in `network/prefix` (both canonical text of one family). */
+function within(address: bigint, network: bigint, prefix: number, bits: number): boolean {
+  const shift = BigInt(bits - prefix);
+  return address >> shift === network >> shift;
+}
+
+const V6 = (text: string): bigint => new Address6(text).bigInt();
+const V4 = (text: string): bigint => new Address4(text).bigInt();
+
+/**
+ * Why `address` cannot be a host's static address, or undefined if it can.
+ * IPv6: only global (2000::/3) or unique-local (fc00::/7) unicast (RFC 4291
+ * 2.4, RFC 4193); the kernel gives a link its own fe80:: address, and ::,
+ * ::1, multicast or an IPv4-mapped address on a NIC breaks the link.
+ * IPv4: unicast only — not 0/8, loopback, multicast or reserved (RFC 6890).
+ */
+export function hostAddressProblem(address: string, family: Family): string | undefined {
+  if (family === 6) {
+    const a = V6(address);
+    if (a === 0n) return 'is the unspecified address';
+    if (a === 1n) return 'is the loopback address';
+    if (within(a, V6('ff00::'), 8, 128)) return 'is a multicast address';
+    if (within(a, V6('fe80::'), 10, 128)) return 'is a link-local address (the kernel forms its own)';
+    if (within(a, V6('::ffff:0:0'), 96, 128)) return 'is an IPv4-mapped address';
+    if (!within(a, V6('2000::'), 3, 128) && !within(a, V6('fc00::'), 7, 128)) return 'is neither global (2000::/3) nor unique-local (fc00::/7) unicast';
+    return undefined;
+  }
+  const a = V4(address);
+  if (within(a, V4('0.0.0.0'), 8, 32)) return 'is in 0.0.0.0/8 ("this network")';
+  if (within(a, V4('127.0.0.0'), 8, 32)) return 'is a loopback address';
+  if (within(a, V4('224.0.0.0'), 4, 32)) return 'is a multicast address';
+  if (within(a, V4('240.0.0.0'), 4, 32)) return 'is a reserved or broadcast address';
+  return undefined;
+}
+
+/**
+ * Why `address` cannot be a next hop, or undefined if it can. Link-local is
+ * fine (routers' usual address); the unspecified address, loopback, multicast
+ * or an IPv4-mapped one would make `ip route` fail and with it the interface.
+ */
+export function gatewayProblem(address: string, family: Family): string | undefined {
+  const problem = hostAddressProblem(address, family);
+  if (family === 6 && problem?.startsWith('is a link-local')) return undefined;
+  if (family === 6 && problem?.startsWith('is neither')) return undefined; // any other unicast may route
+  return problem;
 }

@@ -3,7 +3,7 @@
  * link's networks into one IPv4 and one IPv6 configuration, gathers DNS, and
  * picks hostname and keys by precedence (user_data over meta_data).
  */
-import type { Warnings } from '../errors.js';
+import { badInput, type Warnings } from '../errors.js';
 import type { DriveLink, DriveNetwork, NetworkData } from '../sources/networkData.js';
 import type { MetaData } from '../sources/metaData.js';
 import type { CloudConfig } from '../sources/userData.js';
@@ -148,6 +148,12 @@ function nameLinks(links: readonly DriveLink[], names: InterfaceNames, file: str
   for (const l of physical) {
     const name = l.mac ? names.nameFor(l.mac) : undefined;
     if (name) take(l.id, name);
+  }
+  // Live, a drive none of whose NICs is here describes another machine (or the
+  // MACs are wrong): rendering it would replace the working configuration with nothing.
+  if (!names.fallback && physical.length > 0 && result.size === 0) {
+    const macs = physical.map((l) => `${l.id} (${l.mac ?? 'no MAC'})`).join(', ');
+    throw badInput(file, 'links', `no link matches a NIC of this machine: ${macs}; no network configuration written (map a NIC with --iface MAC=NAME)`);
   }
   let next = 0;
   for (const l of physical) {

@@ -51,6 +51,20 @@ export const BOND_MODES = [
 ] as const;
 export type BondMode = (typeof BOND_MODES)[number];
 
+/**
+ * The kernel bonding driver's numbers for its modes (drivers/net/bonding,
+ * `BOND_MODE_*` in include/uapi/linux/if_bonding.h); ifenslave and cloud-init
+ * accept them too, and drives nova or Ironic wrote may carry them ("4").
+ */
+const BOND_MODE_NUMBERS: readonly BondMode[] = ['balance-rr', 'active-backup', 'balance-xor', 'broadcast', '802.3ad', 'balance-tlb', 'balance-alb'];
+
+/** A bond mode given by name or by number (0-6, as a number or a numeric string) → its name. */
+export function bondModeOf(value: unknown): BondMode | undefined {
+  if (typeof value === 'string' && (BOND_MODES as readonly string[]).includes(value)) return value as BondMode;
+  const n = typeof value === 'string' && /^[0-6]$/.test(value) ? Number(value) : value;
+  return typeof n === 'number' && Number.isInteger(n) ? BOND_MODE_NUMBERS[n] : undefined;
+}
+
 /** bond_* properties other than mode, e.g. miimon, xmit_hash_policy; values checked as safe words. */
 export type BondOptions = Readonly<Record<string, string>>;
 

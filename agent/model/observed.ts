@@ -7,7 +7,7 @@
  */
 import type { Warnings } from '../errors.js';
 import type { InterfaceReport } from '../ra/observe.js';
-import { familyOf } from './addr.js';
+import { familyOf, IPV6_MIN_MTU, MAX_MTU } from './addr.js';
 import { MAX_NAMESERVERS, MAX_SEARCH_DOMAINS } from './build.js';
 import type { Instance, Interface } from './instance.js';
 import { hasStaticAddress, type Ipv6Mode } from './modes.js';
@@ -26,6 +26,19 @@ function observedMode(r: InterfaceReport): Ipv6Mode | undefined {
   }
 }
 
+/**
+ * The first MTU option a router sent, if a link can carry IPv6 with it: below
+ * 1280 the kernel removes IPv6 from the link (RFC 8200 section 5), and a Linux
+ * MTU is at most 65535. Anything else is ignored, never persisted.
+ */
+function raMtu(iface: string, r: InterfaceReport, warnings: Warnings): number | undefined {
+  const router = r.routers.find((x) => x.mtu);
+  if (!router?.mtu) return undefined;
+  if (router.mtu >= IPV6_MIN_MTU && router.mtu <= MAX_MTU) return router.mtu;
+  warnings.add(iface, `router ${router.address} announces MTU ${router.mtu}, outside ${IPV6_MIN_MTU}-${MAX_MTU}; ignored`);
+  return undefined;
+}
+
 export function applyObservations(instance: Instance, reports: readonly InterfaceReport[], warnings: Warnings): Instance {
   const byName = new Map(reports.map((r) => [r.name, r]));
   const interfaces = instance.interfaces.map((iface): Interface => {
@@ -33,7 +46,9 @@ export function applyObservations(instance: Instance, reports: readonly Interfac
     if (!r || !iface.ipv6 || r.source === 'none') return iface;
     const seen = observedMode(r);
     let ipv6 = iface.ipv6;
-    if (seen && seen !== ipv6.mode) {
+    // A router with no autoconf prefix and no M/O is exactly what a static subnet looks like.
+    const agrees = r.mode === 'unmanaged' && hasStaticAddress(ipv6.mode);
+    if (seen && seen !== ipv6.mode && !agrees) {
       const declared = ipv6.mode === 'dhcp-unknown' ? 'legacy ipv6_dhcp (mode unknown)' : ipv6.mode;
       if (hasStaticAddress(ipv6.mode)) {
         warnings.add(iface.name, `the drive says static but the router announces ${r.mode}; keeping the drive's static address`);
@@ -42,8 +57,7 @@ export function applyObservations(instance: Instance, reports: readonly Interfac
         ipv6 = { ...ipv6, mode: seen };
       }
     }
-    const raMtu = r.routers.find((x) => x.mtu)?.mtu ?? undefined;
-    return { ...iface, ipv6, mtu: iface.mtu ?? raMtu };
+    return { ...iface, ipv6, mtu: iface.mtu ?? raMtu(iface.name, r, warnings) };
   });
 
   let dns = instance.dns;

@@ -17,7 +17,8 @@ export interface ConfigDrive {
   readonly metaData: FileText | undefined;
   readonly networkData: FileText | undefined;
   readonly userData: FileBytes | undefined;
-  readonly vendorData: FileText | undefined;
+  // vendor_data.json and vendor_data2.json are never opened: nothing v6agent
+  // configures comes from them, and a file we do not use must not fail a run.
 }
 
 export interface FileText {
@@ -65,7 +66,6 @@ export function readConfigDrive(root: string): ConfigDrive {
     metaData,
     networkData: text('network_data.json'),
     userData: userBytes === undefined ? undefined : { path: userDataPath, bytes: userBytes },
-    vendorData: text('vendor_data.json'),
   };
 }
 

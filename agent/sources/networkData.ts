@@ -6,12 +6,22 @@
  * prefix or link reference is an error naming the field, and unknown network
  * types are skipped with a warning. Guest interface names are not known here.
  */
-import { type Cidr, type Family, parseAddress, parseNetmask, networkOf } from '../model/addr.js';
+// Keys of nova's (doc/api_schemas/network_data.json, nova/virt/netutils.py) and
+// Ironic's (ironic/api/controllers/v1/network-data-schema.json) schemas that are
+// read on purpose: links[].id/type/ethernet_mac_address/mtu, bond_links/bond_mode/
+// bond_*, vlan_link/vlan_id/vlan_mac_address; networks[].link/type/ip_address/
+// netmask/routes/services, routes[].network/netmask/gateway/services, services[].
+// Also read: networks[].gateway (OVHcloud), networks[].mtu, dns_nameservers and
+// dns_search (cloud-init's extensions). Ignored on purpose: links[].vif_id and
+// networks[].network_id/id are Neutron's port and network ids and a label —
+// the guest finds its NIC by MAC and needs neither.
+import { type Cidr, type Family, gatewayProblem, hostAddressProblem, parseAddress, parseNetmask, networkOf } from '../model/addr.js';
 import { parseMac } from '../model/names.js';
-import { BOND_MODES, type BondMode, type Route } from '../model/instance.js';
+import { BOND_MODES, bondModeOf, type BondMode, type Route } from '../model/instance.js';
 import { NOVA_IPV6_TYPES, type Ipv6Mode } from '../model/modes.js';
 import type { Warnings } from '../errors.js';
 import { FieldReader, type Obj } from './fields.js';
+import { checkLinkGraph, checkLinkMtus } from './linkGraph.js';
 
 export type DriveLinkKind =
   | { readonly type: 'physical' }
@@ -36,8 +46,12 @@ export interface NetworkData {
   readonly dns: readonly string[];
 }
 
-// Link types nova passes through from the VIF (LEGACY_EXPOSED_VIF_TYPES), `phy`
-// for the rest, and types other clouds are known to write.
+// Link types nova passes through from the VIF (nova/network/model.py
+// LEGACY_EXPOSED_VIF_TYPES: bridge, dvs, hw_veb, hyperv, ovs, tap, vhostuser,
+// vif), `phy` for the rest, and types other clouds write (cloud-init's list).
+// Each names how the host plugs the port, not what the guest sees: inside the
+// guest every one is a NIC found by its MAC (hw_veb is an SR-IOV VF, vhostuser
+// a virtio NIC). A bridge *inside* the guest is not something nova describes.
 const PHYSICAL_TYPES = new Set(['phy', 'ethernet', 'bridge', 'dvs', 'hw_veb', 'hyperv', 'ovs', 'tap', 'vhostuser', 'vif', 'bgpovs', 'cascading']);
 
 const SAFE_WORD = /^[A-Za-z0-9_.+-]{1,64}$/;
@@ -47,24 +61,26 @@ export function parseNetworkData(json: Obj, file: string, warnings: Warnings): N
   const linksRaw = f.array(json.links, 'links');
   const links: DriveLink[] = linksRaw.map((raw, i) => parseLink(f, f.object(raw, `links[${i}]`), `links[${i}]`, warnings));
 
-  const ids = new Set<string>();
-  for (const [i, l] of links.entries()) {
-    if (ids.has(l.id)) throw f.error(`links[${i}].id`, `duplicate link id ${JSON.stringify(l.id)}`);
-    ids.add(l.id);
-  }
-  for (const [i, l] of links.entries()) {
-    if (l.kind.type === 'vlan' && !ids.has(l.kind.rawLink)) throw f.error(`links[${i}].vlan_link`, `unknown link ${JSON.stringify(l.kind.rawLink)}`);
-    if (l.kind.type === 'bond') {
-      for (const m of l.kind.memberLinks) if (!ids.has(m)) throw f.error(`links[${i}].bond_links`, `unknown link ${JSON.stringify(m)}`);
-    }
-  }
+  const ids = checkLinkGraph(f, links);
 
   const networks: DriveNetwork[] = [];
+  // Not in nova's or Ironic's schema (nova puts the network's MTU on the link),
+  // but written by hand and by other tools: a network's `mtu` is its link's when the link has none.
+  const mtuFrom = new Map<string, { mtu: number; field: string }>();
   for (const [i, raw] of f.array(json.networks, 'networks').entries()) {
-    const net = parseNetwork(f, f.object(raw, `networks[${i}]`), `networks[${i}]`, ids, warnings);
-    if (net) networks.push(net);
+    const o = f.object(raw, `networks[${i}]`);
+    const net = parseNetwork(f, o, `networks[${i}]`, ids, warnings);
+    if (!net) continue;
+    networks.push(net);
+    if (o.mtu === undefined || o.mtu === null) continue;
+    const mtu = f.integer(o.mtu, `networks[${i}].mtu`, 68, 65535);
+    const first = mtuFrom.get(net.link);
+    if (first && first.mtu !== mtu) warnings.add(`${f.file}: networks[${i}].mtu`, `${mtu} differs from ${first.field} (${first.mtu}) on the same link; using ${first.mtu}`);
+    else if (!first) mtuFrom.set(net.link, { mtu, field: `networks[${i}].mtu` });
   }
-  return { links, networks, dns: parseServices(f, json.services, 'services') };
+  const withMtus = links.map((l) => (l.mtu === undefined && mtuFrom.has(l.id) ? { ...l, mtu: mtuFrom.get(l.id)!.mtu } : l));
+  checkLinkMtus(f, withMtus, networks, (i) => (links[i]!.mtu === undefined ? mtuFrom.get(links[i]!.id)!.field : `links[${i}].mtu`));
+  return { links: withMtus, networks, dns: parseServices(f, json.services, 'services') };
 }
 
 function parseLink(f: FieldReader, o: Obj, at: string, warnings: Warnings): DriveLink {
@@ -84,9 +100,8 @@ function parseLink(f: FieldReader, o: Obj, at: string, warnings: Warnings): Driv
     const members = f.array(o.bond_links, `${at}.bond_links`).map((m, j) => f.string(m, `${at}.bond_links[${j}]`));
     if (members.length === 0) throw f.error(`${at}.bond_links`, 'a bond needs at least one member link');
     const modeRaw = o.bond_mode ?? 'active-backup';
-    if (!(BOND_MODES as readonly unknown[]).includes(modeRaw)) {
-      throw f.error(`${at}.bond_mode`, `must be one of ${BOND_MODES.join(', ')}, not ${JSON.stringify(modeRaw)}`);
-    }
+    const mode = bondModeOf(modeRaw);
+    if (!mode) throw f.error(`${at}.bond_mode`, `must be one of ${BOND_MODES.join(', ')} or a number from 0 to 6, not ${JSON.stringify(modeRaw)}`);
     const options: Record<string, string> = {};
     for (const [key, value] of Object.entries(o)) {
       if (!key.startsWith('bond_') || key === 'bond_links' || key === 'bond_mode') continue;
@@ -97,7 +112,7 @@ function parseLink(f: FieldReader, o: Obj, at: string, warnings: Warnings): Driv
       }
       options[key.slice('bond_'.length)] = v;
     }
-    return { id, kind: { type: 'bond', memberLinks: members, mode: modeRaw as BondMode, options }, mac: optionalMac(f, o.ethernet_mac_address, `${at}.ethernet_mac_address`), mtu };
+    return { id, kind: { type: 'bond', memberLinks: members, mode, options }, mac: optionalMac(f, o.ethernet_mac_address, `${at}.ethernet_mac_address`), mtu };
   }
   if (!PHYSICAL_TYPES.has(type)) warnings.add(`${f.file}: ${at}.type`, `unknown link type ${JSON.stringify(type)}, treated as a physical NIC`);
   return { id, kind: { type: 'physical' }, mac: optionalMac(f, o.ethernet_mac_address, `${at}.ethernet_mac_address`), mtu };
@@ -110,29 +125,54 @@ function optionalMac(f: FieldReader, value: unknown, field: string): string | un
   return mac;
 }
 
-const IPV4_TYPES: Readonly<Record<string, boolean>> = { ipv4: false, ipv4_dhcp: true };
+// Maps, not object literals: a type of "toString" or "__proto__" must not find an object member.
+const IPV4_TYPES: ReadonlyMap<string, boolean> = new Map([
+  ['ipv4', false],
+  ['ipv4_dhcp', true],
+]);
+const IPV6_TYPES: ReadonlyMap<string, Ipv6Mode> = new Map(Object.entries(NOVA_IPV6_TYPES));
 
 function parseNetwork(f: FieldReader, o: Obj, at: string, linkIds: Set<string>, warnings: Warnings): DriveNetwork | undefined {
   const type = f.string(o.type, `${at}.type`);
   const link = f.string(o.link, `${at}.link`);
   if (!linkIds.has(link)) throw f.error(`${at}.link`, `unknown link ${JSON.stringify(link)}`);
-  const family: Family | undefined = type in IPV4_TYPES ? 4 : type in NOVA_IPV6_TYPES ? 6 : undefined;
+  const family: Family | undefined = IPV4_TYPES.has(type) ? 4 : IPV6_TYPES.has(type) ? 6 : undefined;
   if (family === undefined) {
     warnings.add(`${f.file}: ${at}.type`, `unknown network type ${JSON.stringify(type)}, network skipped`);
     return undefined;
   }
   const address = parseCidr(f, o, at, family);
-  const { gateway, routes } = parseRoutes(f, o.routes, `${at}.routes`, family, warnings);
-  const dns = [...parseServices(f, o.services, `${at}.services`), ...parseNameserverList(f, o.dns_nameservers, `${at}.dns_nameservers`)];
+  const parsed = parseRoutes(f, o.routes, `${at}.routes`, family, warnings);
+  const gateway = networkGateway(f, o.gateway, parsed.gateway, at, family, warnings);
+  const routes = parsed.routes;
+  // DNS wherever nova's and Ironic's schemas allow it: the network, each of its routes;
+  // cloud-init's dns_nameservers too. buildDns de-duplicates in this order.
+  const dns = [...parseServices(f, o.services, `${at}.services`), ...parsed.dns, ...parseNameserverList(f, o.dns_nameservers, `${at}.dns_nameservers`)];
   const search = f.array(o.dns_search, `${at}.dns_search`).map((d, j) => f.string(d, `${at}.dns_search[${j}]`));
   if (family === 4) {
-    const dhcp = IPV4_TYPES[type] === true;
+    const dhcp = IPV4_TYPES.get(type) === true;
     if (!dhcp && !address) throw f.error(`${at}.ip_address`, 'a static ipv4 network needs an address');
+    if (!dhcp) checkHostAddress(f, address!, `${at}.ip_address`, 4);
     return { family, link, dhcp, address, gateway, routes, dns, search };
   }
-  const mode = NOVA_IPV6_TYPES[type]!;
+  const mode = IPV6_TYPES.get(type)!;
   if (mode === 'static' && !address) throw f.error(`${at}.ip_address`, 'a static ipv6 network needs an address');
+  if (mode === 'static') checkHostAddress(f, address!, `${at}.ip_address`, 6);
   return { family, link, mode, address, gateway, routes, dns, search };
+}
+
+function checkHostAddress(f: FieldReader, cidr: Cidr, field: string, family: Family): void {
+  const problem = hostAddressProblem(cidr.address, family) ?? subnetEdgeProblem(cidr, family);
+  if (problem) throw f.error(field, `${cidr.address} ${problem}; a static address must be ${family === 6 ? 'global or unique-local unicast' : 'unicast'}`);
+}
+
+/** An IPv4 subnet's own network or broadcast address is no host's (except in a /31 or /32, RFC 3021). */
+function subnetEdgeProblem(cidr: Cidr, family: Family): string | undefined {
+  if (family !== 4 || cidr.prefix >= 31) return undefined;
+  const host = cidr.address.split('.').reduce((n, o) => n * 256 + Number(o), 0) % 2 ** (32 - cidr.prefix);
+  if (host === 0) return `is the network address of its /${cidr.prefix}`;
+  if (host === 2 ** (32 - cidr.prefix) - 1) return `is the broadcast address of its /${cidr.prefix}`;
+  return undefined;
 }
 
 /** `ip_address` with `netmask`, or an `addr/len` form. */
@@ -149,17 +189,43 @@ function parseCidr(f: FieldReader, o: Obj, at: string, family: Family): Cidr | u
   return { address, prefix };
 }
 
-function parseRoutes(f: FieldReader, value: unknown, at: string, family: Family, warnings: Warnings): { gateway: string | undefined; routes: Route[] } {
+/**
+ * A network-level `gateway` (not in nova's schema; OVHcloud's bare-metal drives
+ * write it instead of a ::/0 route) is the default route when the routes give
+ * none; when both are given and differ, the route wins.
+ */
+function networkGateway(f: FieldReader, value: unknown, fromRoutes: string | undefined, at: string, family: Family, warnings: Warnings): string | undefined {
+  if (value === undefined || value === null || value === '') return fromRoutes;
+  const gw = parseAddress(value, family);
+  if (!gw) throw f.error(`${at}.gateway`, `${JSON.stringify(value)} is not an IPv${family} address`);
+  if (unusableGateway(f, gw, `${at}.gateway`, family, warnings)) return fromRoutes;
+  if (fromRoutes !== undefined && fromRoutes !== gw) {
+    warnings.add(`${f.file}: ${at}.gateway`, `${gw} differs from the default route's gateway ${fromRoutes} in ${at}.routes; using the route's`);
+  }
+  return fromRoutes ?? gw;
+}
+
+/** A next hop `ip route` would refuse: the route is dropped with a warning rather than fail the interface. */
+function unusableGateway(f: FieldReader, gw: string, field: string, family: Family, warnings: Warnings): boolean {
+  const problem = gatewayProblem(gw, family);
+  if (problem) warnings.add(`${f.file}: ${field}`, `${gw} ${problem}, not a next hop; route dropped`);
+  return problem !== undefined;
+}
+
+function parseRoutes(f: FieldReader, value: unknown, at: string, family: Family, warnings: Warnings): { gateway: string | undefined; routes: Route[]; dns: string[] } {
   let gateway: string | undefined;
   const routes: Route[] = [];
+  const dns: string[] = [];
   for (const [i, raw] of f.array(value, at).entries()) {
     const o = f.object(raw, `${at}[${i}]`);
+    dns.push(...parseServices(f, o.services, `${at}[${i}].services`));
     const network = parseAddress(o.network, family);
     if (!network) throw f.error(`${at}[${i}].network`, `${JSON.stringify(o.network)} is not an IPv${family} network`);
     const prefix = parseNetmask(o.netmask ?? (family === 6 ? 128 : 32), family);
     if (typeof prefix === 'string') throw f.error(`${at}[${i}].netmask`, prefix);
     const gw = parseAddress(o.gateway, family);
     if (!gw) throw f.error(`${at}[${i}].gateway`, `${JSON.stringify(o.gateway)} is not an IPv${family} address`);
+    if (unusableGateway(f, gw, `${at}[${i}].gateway`, family, warnings)) continue;
     if (prefix === 0) {
       if (gateway !== undefined && gateway !== gw) warnings.add(`${f.file}: ${at}[${i}]`, `second default route via ${gw} ignored; using ${gateway}`);
       gateway ??= gw;
@@ -167,14 +233,14 @@ function parseRoutes(f: FieldReader, value: unknown, at: string, family: Family,
     }
     routes.push({ network: networkOf(network, prefix, family), prefix, gateway: gw });
   }
-  return { gateway, routes };
+  return { gateway, routes, dns };
 }
 
 function parseServices(f: FieldReader, value: unknown, at: string): string[] {
   const out: string[] = [];
   for (const [i, raw] of f.array(value, at).entries()) {
     const o = f.object(raw, `${at}[${i}]`);
-    if (o.type !== 'dns') continue;
+    if (o.type !== 'dns') continue; // the schemas define no other service type; an unknown one is not ours to use
     out.push(nameserver(f, o.address, `${at}[${i}].address`));
   }
   return out;

@@ -38,6 +38,8 @@ export interface Target {
   readonly eniFragments: ReadonlyMap<string, string>;
   /** cloud-init is installed in this root (it has /etc/cloud). */
   readonly cloudInit: boolean;
+  /** Live: the interfaces this machine has now (/sys/class/net); undefined for an image. */
+  readonly liveInterfaces?: ReadonlySet<string> | undefined;
 }
 
 export function inRoot(root: string, path: string): string {
@@ -58,6 +60,7 @@ export function readTarget(root: string, live: boolean, distroName: string | und
     passwd: parsePasswd(safeRead(inRoot(root, '/etc/passwd')) ?? ''),
     existing: new Map(),
     eniFragments: stack === 'eni' ? readFragments(root) : new Map(),
+    liveInterfaces: live ? liveInterfaces() : undefined,
     cloudInit: existsSync(inRoot(root, '/etc/cloud')),
   };
 }
@@ -72,6 +75,14 @@ function chooseStack(distro: Distro, stackName: string | undefined): { stack: St
 }
 
 const ENI_DIR = '/etc/network/interfaces.d';
+
+function liveInterfaces(sysClassNet = '/sys/class/net'): Set<string> {
+  try {
+    return new Set(readdirSync(sysClassNet));
+  } catch {
+    return new Set();
+  }
+}
 
 function readFragments(root: string): Map<string, string> {
   const out = new Map<string, string>();

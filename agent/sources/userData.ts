@@ -29,20 +29,36 @@ export async function parseUserData(bytes: Buffer, file: string, warnings: Warni
 
   // yaml is loaded only for a #cloud-config: it is the largest module we have (~8 ms to load).
   const { parseDocument } = await import('yaml');
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const line = e.linePos?.[0].line;
-    warnings.add(line ? `${file}: line ${line}` : file, `invalid YAML (${e.message.split('\n')[0]}); user_data ignored`);
+  let data: unknown;
+  try {
+    const doc = parseDocument(text, YAML_PARSE);
+    if (doc.errors.length > 0) {
+      const e = doc.errors[0]!;
+      const line = e.linePos?.[0].line;
+      warnings.add(line ? `${file}: line ${line}` : file, `invalid YAML (${e.message.split('\n')[0]}); user_data ignored`);
+      return EMPTY_CLOUD_CONFIG;
+    }
+    data = doc.toJS(YAML_TO_JS);
+  } catch (e) {
+    // Alias limits (a "billion laughs" document), nesting too deep for the stack, anything else
+    // the parser throws: user_data must never stop the network from being configured.
+    warnings.add(file, `YAML not read (${(e as Error).message.split('\n')[0]}); user_data ignored`);
     return EMPTY_CLOUD_CONFIG;
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     if (data !== null) warnings.add(file, '#cloud-config is not a mapping; ignored');
     return EMPTY_CLOUD_CONFIG;
   }
   return readCloudConfig(data as Record<string, unknown>, file, warnings);
 }
+
+/**
+ * The parser's limits, set here rather than trusted to defaults: cloud-init
+ * reads YAML 1.1 (PyYAML), duplicate keys keep the last value as PyYAML does,
+ * and aliases are bounded so a few hundred bytes cannot expand into gigabytes.
+ */
+const YAML_PARSE = { version: '1.1', prettyErrors: true, uniqueKeys: false, strict: false, merge: true } as const;
+const YAML_TO_JS = { maxAliasCount: 100 } as const;
 
 function readCloudConfig(cc: Record<string, unknown>, file: string, warnings: Warnings): CloudConfig {
   const sshKeys: { user: string | undefined; key: string }[] = [];
@@ -58,6 +74,7 @@ function readCloudConfig(cc: Record<string, unknown>, file: string, warnings: Wa
 
   // users: a list of "default" / names / mappings, or a comma-separated string (cloud-init accepts both).
   const users = typeof cc.users === 'string' ? cc.users.split(',').map((s) => s.trim()) : Array.isArray(cc.users) ? cc.users : [];
+  if (cc.users !== undefined && cc.users !== null && typeof cc.users !== 'string' && !Array.isArray(cc.users)) warnings.add(`${file}: users`, 'must be a list or a comma-separated string; ignored');
   for (const [i, u] of users.entries()) {
     if (typeof u !== 'object' || u === null) continue; // "default" or a bare name: no keys to add
     const o = u as Record<string, unknown>;
@@ -77,8 +94,15 @@ function readCloudConfig(cc: Record<string, unknown>, file: string, warnings: Wa
     warnings.add(`${file}: ${key}`, 'must be a string; ignored');
     return undefined;
   };
-  const meh = cc.manage_etc_hosts;
-  // cloud-init also accepts "localhost" and "template"; both mean "manage it".
-  const manageEtcHosts = meh === undefined || meh === null ? undefined : meh === false || meh === 'false' ? false : true;
-  return { hostname: str('hostname'), fqdn: str('fqdn'), manageEtcHosts, sshKeys };
+  return { hostname: str('hostname'), fqdn: str('fqdn'), manageEtcHosts: manageEtcHosts(cc.manage_etc_hosts, file, warnings), sshKeys };
 }
+
+/** cloud-init also accepts "localhost" and "template"; both mean "manage it". */
+function manageEtcHosts(value: unknown, file: string, warnings: Warnings): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (value === false || value === 'false') return false;
+  if (value === true || value === 'true' || value === 'localhost' || value === 'template') return true;
+  warnings.add(`${file}: manage_etc_hosts`, `${JSON.stringify(value)} is not true, false, localhost or template; ignored`);
+  return undefined;
+}
+

@@ -5,7 +5,7 @@
  * promises (and bad-input.test.ts proves hostile drives stay inert).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,7 @@ function render(mode: LabMode, ipv4: boolean): string {
   const dir = mkdtempSync(join(tmpdir(), 'v6agent-ifcfg-'));
   dirs.push(dir);
   const drive = writeLabDrive(join(dir, 'drive'), { mode, ipv4, mac: MAC });
+  mkdirSync(join(dir, 'root')); // --root must be an existing directory
   const r = spawnSync(BIN, ['apply', '--config-drive', drive, '--root', join(dir, 'root'), '--distro', 'rocky', '--iface', `${MAC}=eth0`], { encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(0);
   return join(dir, 'root/etc/sysconfig/network-scripts');

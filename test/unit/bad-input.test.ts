@@ -6,46 +6,15 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runApply, type ApplyReport } from '../../agent/commands/apply.js';
-import { ExitCode, V6Error } from '../../agent/errors.js';
-import { copyDrive, editJson, writeDriveFile } from '../drives.js';
-import { makeRoot, readTree, removeRoot } from '../helpers.js';
+import { editJson, writeDriveFile } from '../drives.js';
+import { readTree } from '../helpers.js';
+import { inputs } from '../inputs.js';
 
-const IFACE = ['fa:16:3e:5c:2a:7e=eth0'];
-let cleanup: string[] = [];
-afterEach(() => {
-  cleanup.forEach((d) => rmSync(d, { recursive: true, force: true }));
-  cleanup = [];
-});
-
-function drive(name = 'dual-slaac'): string {
-  const d = copyDrive(name);
-  cleanup.push(d);
-  return d;
-}
-
-async function apply(configDrive: string, distro = 'debian', iface = IFACE): Promise<{ root: string; report: ApplyReport }> {
-  const root = makeRoot();
-  cleanup.push(root);
-  return { root, report: await runApply({ configDrive, root, distro, iface, dryRun: false, probe: false, probeTimeoutMs: 0 }) };
-}
-
-/** Runs apply, expects a bad-input error matching `message`, and proves the root is untouched. */
-async function expectRejected(configDrive: string, message: RegExp): Promise<void> {
-  const root = makeRoot();
-  cleanup.push(root);
-  const before = readTree(root);
-  let error: unknown;
-  try {
-    await runApply({ configDrive, root, distro: 'debian', iface: IFACE, dryRun: false, probe: false, probeTimeoutMs: 0 });
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(V6Error);
-  expect((error as V6Error).exitCode).toBe(ExitCode.badInput);
-  expect((error as V6Error).message).toMatch(message);
-  expect(readTree(root)).toEqual(before);
-}
+const t = inputs();
+afterEach(() => t.clean());
+const drive = t.drive;
+const apply = t.apply;
+const expectRejected = t.expectRejected;
 
 describe('malformed files are rejected with the file named, and nothing is written', () => {
   it('rejects network_data.json that is not JSON', async () => {

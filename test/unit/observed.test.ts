@@ -84,4 +84,18 @@ describe('applying observations', () => {
     expect(applyObservations(await drive('v6only-slaac'), ra, new Warnings()).interfaces[0]!.mtu).toBe(1450);
     expect(applyObservations(await drive('v6only-static'), seen('unmanaged', [router({ mtu: 1280, prefixes: [] })]), new Warnings()).interfaces[0]!.mtu).toBe(1450);
   });
+
+  it.each([100, 1279, 70000])('ignores an RA MTU of %i with a warning: it is never persisted', async (mtu) => {
+    const w = new Warnings();
+    const out = applyObservations(await drive('v6only-slaac'), seen('slaac', [router({ mtu })]), w);
+    expect(out.interfaces[0]!.mtu).toBeUndefined();
+    expect(w.list.map((x) => x.message)).toEqual([`router fe80::1 announces MTU ${mtu}, outside 1280-65535; ignored`]);
+  });
+
+  it('finds no disagreement when a static subnet\'s router announces no prefix and no M/O', async () => {
+    const w = new Warnings();
+    const out = applyObservations(await drive('v6only-static'), seen('unmanaged', [router({ prefixes: [] })]), w);
+    expect(out.interfaces[0]!.ipv6!.mode).toBe('static');
+    expect(w.list).toEqual([]);
+  });
 });
