@@ -9,6 +9,7 @@ import { type Distro, detectDistro, distroByName } from '../../distro/detect.js'
 import { MiB, readText } from './files.js';
 import { resolveInRoot } from '../apply/rootPath.js';
 import { STACKS, type Stack } from '../plan/types.js';
+import { readNmProfiles } from './configDir.js';
 
 /** Who writes /etc/resolv.conf, and so through whom DNS must be configured. */
 export type ResolvOwner = 'file' | 'systemd-resolved' | 'resolvconf' | 'NetworkManager';
@@ -36,6 +37,8 @@ export interface Target {
   readonly existing: ReadonlyMap<string, string | undefined>;
   /** Other files in /etc/network/interfaces.d (path → text): they may configure our interfaces too. */
   readonly eniFragments: ReadonlyMap<string, string>;
+  /** NetworkManager's keyfiles and ifcfg files (path → text), when rendering for it: some may configure our interfaces. */
+  readonly nmProfiles: ReadonlyMap<string, string>;
   /** cloud-init is installed in this root (it has /etc/cloud). */
   readonly cloudInit: boolean;
 }
@@ -58,6 +61,7 @@ export function readTarget(root: string, live: boolean, distroName: string | und
     passwd: parsePasswd(safeRead(inRoot(root, '/etc/passwd')) ?? ''),
     existing: new Map(),
     eniFragments: stack === 'eni' ? readFragments(root) : new Map(),
+    nmProfiles: stack === 'networkmanager' ? readNmProfiles(root) : new Map(),
     cloudInit: existsSync(inRoot(root, '/etc/cloud')),
   };
 }
