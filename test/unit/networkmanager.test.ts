@@ -122,6 +122,14 @@ describe('taking over from cloud-init on a Rocky 9 image (NetworkManager with if
     expect(report.warnings).toContainEqual({ where: `/${SCRIPTS}/ifcfg-eth1`, message: expect.stringMatching(/^also configures eth1: NetworkManager keeps both profiles .*autoconnect-priority \(v6agent's is 130\)/) });
   });
 
+  it('removes the ifcfg files v6agent itself wrote for our port when the image was rendered for ifcfg before', async () => {
+    const r = root();
+    await runApply({ configDrive: 'test/golden/dual-static/drive', root: r, distro: 'rhel', stack: 'ifcfg', iface: ['fa:16:3e:5c:2a:7e=eth0'], dryRun: false, probe: false, probeTimeoutMs: 0 });
+    expect(existsSync(join(r, SCRIPTS, 'ifcfg-eth0'))).toBe(true);
+    const report = await renderNm(r, 'dual-static');
+    expect(report.files.filter((f) => f.status === 'removed').map((f) => f.path).sort()).toEqual([`/${SCRIPTS}/ifcfg-eth0`, `/${SCRIPTS}/route6-eth0`]);
+  });
+
   it('changes nothing on a second run', async () => {
     const r = rocky9();
     await renderNm(r, 'dual-slaac');
