@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { describe, it, type TestContext } from 'vitest';
 import { eui64Address } from '../../agent/model/addr.js';
 import { BIN } from '../bin.js';
-import { DHCP6_DNS, DHCP6_RANGE, Lab, PREFIX, ROUTER_V6, type LabMode } from './lab.js';
+import { DHCP6_DNS, Lab, PREFIX, ROUTER_V6, type LabMode } from './lab.js';
 import { DRIVE_DNS, STATIC_ADDRESS, STATIC_MTU, STATIC_ROUTE, writeLabDrive } from './drive.js';
-import { addresses, globals, mtu, routes6, waitFor } from './guest.js';
+import { addresses, globals, inDhcp6Range, mtu, routes6, waitFor } from './guest.js';
 import { NmGuest, seedNmImage } from './networkmanager.js';
 import { labGate } from './requirements.js';
 
@@ -26,11 +26,6 @@ const STACKS = [
 ];
 const RA_MTU = 1450;
 let serial = 0;
-
-function inRange(addr: string): boolean {
-  const last = (a: string) => parseInt(a.split(':').pop()!, 16);
-  return addr.startsWith('2001:db8:cafe:1::') && last(addr) >= last(DHCP6_RANGE[0]) && last(addr) <= last(DHCP6_RANGE[1]);
-}
 
 const linkLocalEui64 = (mac: string) => eui64Address('fe80::', mac);
 
@@ -91,8 +86,8 @@ describe.runIf(gate.run).concurrent.each(STACKS)('NetworkManager brings up what 
       expect(lab.dnsmasqLog()).not.toMatch(/DHCPSOLICIT/);
     }
     if (mode === 'dhcpv6-stateful') {
-      const v6 = await waitFor('a DHCPv6 lease', () => globals(lab, 'inet6'), (a) => a.some((x) => inRange(x.local) && !x.tentative), 20_000);
-      const lease = v6.find((a) => inRange(a.local))!;
+      const v6 = await waitFor('a DHCPv6 lease', () => globals(lab, 'inet6'), (a) => a.some((x) => inDhcp6Range(x.local) && !x.tentative), 20_000);
+      const lease = v6.find((a) => inDhcp6Range(a.local))!;
       expect(lease).toMatchObject({ prefixlen: 128 });
       expect(v6.map((a) => a.local)).not.toContain(eui64);
       // method=auto: the default route comes from the RA (method=dhcp would leave none).
@@ -148,7 +143,7 @@ describe.runIf(gate.run).concurrent('NetworkManager around v6agent', () => {
     const ms = await nm.connected();
     console.log(`lab NetworkManager dhcpv6-stateful after cloud-init's profile: connected ${ms.toFixed(0)} ms after start`);
     expect((await nm.profiles()).map((p) => p.name)).toEqual(['v6agent eth0']);
-    await waitFor('a DHCPv6 lease', () => globals(lab, 'inet6'), (a) => a.some((x) => inRange(x.local) && !x.tentative), 20_000);
+    await waitFor('a DHCPv6 lease', () => globals(lab, 'inet6'), (a) => a.some((x) => inDhcp6Range(x.local) && !x.tentative), 20_000);
     expect(await routes6(lab)).toContainEqual(expect.objectContaining({ dst: 'default', gateway: lab.routerLinkLocal, protocol: 'ra' }));
   });
 

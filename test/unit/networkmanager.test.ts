@@ -5,24 +5,15 @@
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runApply, type ApplyOptions } from '../../agent/commands/apply.js';
 import { Warnings } from '../../agent/errors.js';
 import type { Instance, Interface } from '../../agent/model/instance.js';
 import { readTarget } from '../../agent/sources/target.js';
 import { profileUuid, renderNmKeyfile } from '../../distro/networkmanager.js';
-import { makeRoot, readTree, removeRoot } from '../helpers.js';
+import { readTree, rootPerTest } from '../helpers.js';
 
-let roots: string[] = [];
-const root = (): string => {
-  const r = makeRoot();
-  roots.push(r);
-  return r;
-};
-afterEach(() => {
-  roots.forEach(removeRoot);
-  roots = [];
-});
+const root = rootPerTest();
 
 const KEYFILES = 'etc/NetworkManager/system-connections';
 const SCRIPTS = 'etc/sysconfig/network-scripts';
