@@ -35,7 +35,7 @@ const linkLocalEui64 = (mac: string) => eui64Address('fe80::', mac);
  * rendering into it (`prepare` may seed or alter files first/after), and
  * NetworkManager started on the result.
  */
-async function bringUp(mode: LabMode, ipv4: boolean, { expect, onTestFinished }: TestContext, prepare?: { before?: (lab: Lab) => void; after?: (lab: Lab) => void }) {
+async function bringUp(mode: LabMode, ipv4: boolean, { expect, onTestFinished }: TestContext, prepare?: { before?: (lab: Lab) => void; after?: (lab: Lab) => void | Promise<void> }) {
   const mac = `fa:16:3e:6e:${(0x10 + serial).toString(16).padStart(2, '0')}:${(serial++ % 256).toString(16).padStart(2, '0')}`;
   const lab = await Lab.create({ mode, ipv4, guestMac: mac, mtu: mode === 'static' ? undefined : RA_MTU });
   onTestFinished(() => lab.destroy());
@@ -47,7 +47,7 @@ async function bringUp(mode: LabMode, ipv4: boolean, { expect, onTestFinished }:
   const drive = writeLabDrive(join(lab.dir, 'drive'), { mode, ipv4, mac });
   const render = spawnSync(BIN, ['apply', '--config-drive', drive, '--root', lab.guestRoot, '--distro', 'rhel', '--stack', 'networkmanager', '--iface', `${mac}=eth0`, '--json'], { encoding: 'utf8' });
   expect(render.status, render.stderr).toBe(0);
-  prepare?.after?.(lab);
+  await prepare?.after?.(lab);
   const nm = await NmGuest.start(lab);
   return { lab, mac, nm, report: JSON.parse(render.stdout) as { files: { path: string; status: string; backup?: string }[]; warnings: { where: string; message: string }[] } };
 }
@@ -175,4 +175,29 @@ describe.runIf(gate.run).concurrent('NetworkManager around v6agent', () => {
     const ll = (await addresses(lab)).filter((a) => a.family === 'inet6' && a.scope === 'link').map((a) => a.local);
     expect(ll).not.toContain(linkLocalEui64(mac));
   });
+
+  it('keeps the stable-privacy and temporary addresses of a link brought up before it (without the sysctl drop-in)', async (context) => {
+    const { lab } = await upBeforeNm(false, context);
+    context.expect((await addresses(lab)).some((a) => a.temporary)).toBe(true);
+  });
+
+  it("stays EUI-64 on a link brought up before it when v6agent's sysctl drop-in was applied first, as systemd-sysctl does at boot", async (context) => {
+    const { lab, mac } = await upBeforeNm(true, context);
+    await expectOnlyEui64(lab, mac, [eui64Address(PREFIX, mac)], context.expect);
+  });
 });
+
+/** NetworkManager keeps the addresses a link already has when it takes it over: bring the link up first, then start it. */
+async function upBeforeNm(dropIn: boolean, context: TestContext) {
+  const { lab, mac, nm } = await bringUp('slaac', false, context, {
+    after: async (l) => {
+      if (dropIn) await l.inGuest(['sysctl', '-q', '-p', '/etc/sysctl.d/60-v6agent-eth0.conf']);
+      await l.inGuest(['ip', 'link', 'set', 'eth0', 'up']);
+      await waitFor('SLAAC before NetworkManager', () => globals(l, 'inet6'), (a) => a.some((x) => !x.tentative && (dropIn || x.temporary === true)), 20_000);
+    },
+  });
+  await nm.connected();
+  const eui64 = eui64Address(PREFIX, mac);
+  await waitFor('the EUI-64 SLAAC address', () => globals(lab, 'inet6'), (a) => a.some((x) => x.local === eui64 && !x.tentative), 20_000);
+  return { lab, mac };
+}
