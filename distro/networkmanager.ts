@@ -30,6 +30,10 @@ export const NM_DEFAULTS = '/etc/NetworkManager/conf.d/30-v6agent-ipv6.conf';
 export const NM_PRIORITY = 130;
 const ROOT = { uid: 0, gid: 0 };
 
+export function nmProfileId(iface: string): string {
+  return `v6agent ${iface}`;
+}
+
 export function nmProfilePath(iface: string): string {
   return `${NM_CONNECTIONS}/v6agent-${iface}.nmconnection`;
 }
@@ -46,7 +50,11 @@ export function renderNmKeyfile(instance: Instance, target: Target, warnings: Wa
   files.push({ path: NM_DEFAULTS, content: render(defaultsTemplate, {}), mode: 0o644 });
   const removals = nmTakeOver(instance, target, new Set(files.map((f) => f.path)), warnings);
   const off = disableCloudInitNetwork(target, removals, `${NM_CONNECTIONS}/v6agent-*.nmconnection`);
-  return { files: [...files, ...off.files], removals, notes: off.notes };
+  const notes = [...off.notes];
+  // NM reads profile files when it starts, or when told to (nm-settings-keyfile(5)).
+  const ups = instance.interfaces.filter((i) => !i.bondMaster).map((i) => `nmcli connection up '${nmProfileId(i.name)}'`);
+  if (target.live && ups.length) notes.push(`NetworkManager loads the profiles at its next start; now: nmcli connection reload && ${ups.join(' && ')}`);
+  return { files: [...files, ...off.files], removals, notes };
 }
 
 // v6agent's own UUIDv5 namespace (RFC 4122 §4.3), a random UUID chosen once.
@@ -110,7 +118,7 @@ function keyfile(iface: Interface, uuids: ReadonlyMap<string, string>, dns: DnsP
   const mac = k.type === 'physical' ? iface.mac?.toUpperCase() : undefined;
   return {
     summary: modeSummary(iface),
-    id: `v6agent ${iface.name}`,
+    id: nmProfileId(iface.name),
     uuid: uuids.get(iface.name),
     type: k.type === 'physical' ? 'ethernet' : k.type,
     interface_name: mac ? undefined : iface.name,
