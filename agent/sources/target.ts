@@ -2,14 +2,14 @@
  * Read-only facts about the system we render for (the live one, or an image
  * tree under --root) that the plan depends on. Nothing here writes.
  */
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { V6Error, ExitCode } from '../errors.js';
 import { type Distro, detectDistro, distroByName } from '../../distro/detect.js';
 import { MiB, readText } from './files.js';
 import { resolveInRoot } from '../apply/rootPath.js';
 import { STACKS, type Stack } from '../plan/types.js';
-import { readNmProfiles } from './configDir.js';
+import { readConfigDir, readNmProfiles } from './configDir.js';
 
 /** Who writes /etc/resolv.conf, and so through whom DNS must be configured. */
 export type ResolvOwner = 'file' | 'systemd-resolved' | 'resolvconf' | 'NetworkManager';
@@ -78,19 +78,7 @@ function chooseStack(distro: Distro, stackName: string | undefined): { stack: St
 const ENI_DIR = '/etc/network/interfaces.d';
 
 function readFragments(root: string): Map<string, string> {
-  const out = new Map<string, string>();
-  let names: string[] = [];
-  try {
-    names = readdirSync(resolveInRoot(root, ENI_DIR));
-  } catch {
-    return out;
-  }
-  for (const name of names.sort()) {
-    const path = `${ENI_DIR}/${name}`;
-    const text = safeRead(resolveInRoot(root, path));
-    if (text !== undefined) out.set(path, text);
-  }
-  return out;
+  return readConfigDir(root, ENI_DIR, () => true);
 }
 
 /** The target with the current text of `paths` (resolved inside the root) added. */

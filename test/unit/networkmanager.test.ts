@@ -3,7 +3,7 @@
  * over from cloud-init on a Rocky 9 style root (keyfiles + ifcfg-rh) and a
  * RHEL 10 style root (keyfiles only) while keeping an admin's profiles.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runApply, type ApplyOptions } from '../../agent/commands/apply.js';
@@ -119,6 +119,16 @@ describe('taking over from cloud-init on a Rocky 9 image (NetworkManager with if
     expect(existsSync(join(r, SCRIPTS, 'ifcfg-eth0'))).toBe(true);
     const report = await renderNm(r, 'dual-static');
     expect(report.files.filter((f) => f.status === 'removed').map((f) => f.path).sort()).toEqual([`/${SCRIPTS}/ifcfg-eth0`, `/${SCRIPTS}/route6-eth0`]);
+  });
+
+  it("never follows a symlink among the profiles: what it points at may be a user's file", async () => {
+    const r = root();
+    seed(r, 'home/debian/notes', CLOUD_INIT_KEYFILE);
+    mkdirSync(join(r, KEYFILES), { recursive: true });
+    symlinkSync('/home/debian/notes', join(r, KEYFILES, 'cloud-init-eth0.nmconnection'));
+    const report = await renderNm(r, 'dual-slaac');
+    expect(report.files.filter((f) => f.status === 'removed')).toEqual([]);
+    expect(readFileSync(join(r, 'home/debian/notes'), 'utf8')).toBe(CLOUD_INIT_KEYFILE);
   });
 
   it('changes nothing on a second run', async () => {
