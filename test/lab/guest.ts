@@ -9,7 +9,8 @@ export interface GuestAddress {
   dynamic?: boolean;
   tentative?: boolean;
   temporary?: boolean;
-  stable_privacy?: boolean;
+  /** iproute2's JSON key is 'stable-privacy'. */
+  'stable-privacy'?: boolean;
   valid_life_time?: number;
 }
 
