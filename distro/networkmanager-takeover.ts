@@ -9,7 +9,9 @@
  * used on the first boot, would beat a new profile of equal priority. So
  * cloud-init's keyfile (cloud-init-IF.nmconnection) and ifcfg-IF with its
  * route files, and v6agent's own earlier ones, are backed up and removed;
- * an admin's profile for the same port is kept and reported.
+ * an admin's profile for the same port is kept and reported. (The order of
+ * plugins= only decides between files with the same UUID —
+ * nm-settings-storage.c nm_settings_storage_cmp — and ours is our own.)
  */
 import { basename } from 'node:path';
 import type { Warnings } from '../agent/errors.js';
