@@ -15,9 +15,9 @@ import { acceptRa } from './sysctl.js';
 import { keptStanzas } from './eniKeep.js';
 import { modeSummary } from './summary.js';
 import { render, type Context } from './template.js';
+import { disableCloudInitNetwork, writtenByCloudInit } from './takeover.js';
 import template from '../templates/eni.tmpl';
 import mainTemplate from '../templates/eni-main.tmpl';
-import cloudInitDisabled from '../templates/cloud-init-network-disabled.tmpl';
 
 export const ENI_PATH = '/etc/network/interfaces.d/50-v6agent';
 const MAIN_PATH = '/etc/network/interfaces';
@@ -39,15 +39,9 @@ export function renderEni(instance: Instance, target: Target, warnings: Warnings
   const main = mainFile(target.existing.get(MAIN_PATH));
   if (main !== undefined) files.push({ path: MAIN_PATH, content: main, mode: 0o644 });
   const removals = takeOver(instance, target, warnings);
-  const notes: string[] = [];
-  if (removals.length && target.cloudInit) {
-    files.push({ path: CLOUD_INIT_DISABLE, content: render(cloudInitDisabled, {}), mode: 0o644 });
-    notes.push(`cloud-init's network rendering disabled in ${CLOUD_INIT_DISABLE}`);
-  }
-  return { files, removals, notes };
+  const off = disableCloudInitNetwork(target, removals, ENI_PATH);
+  return { files: [...files, ...off.files], removals, notes: off.notes };
 }
-
-const CLOUD_INIT_DISABLE = '/etc/cloud/cloud.cfg.d/99-v6agent-network.cfg';
 
 /** Interface names a piece of ENI text defines stanzas for. */
 export function eniStanzaNames(text: string): Set<string> {
@@ -74,7 +68,7 @@ function takeOver(instance: Instance, target: Target, warnings: Warnings): Plann
     // Only a fragment whose every interface is ours goes: one that also configures a NIC the drive
     // did not match (still present here) would take that NIC's working configuration with it.
     const others = [...eniStanzaNames(text)].filter((n) => n !== 'lo' && !ours.has(n));
-    const fromCloudInit = /cloud-init|generated from information provided by the datasource/i.test(text.split('\n').slice(0, 6).join('\n')) || path.endsWith('/50-cloud-init');
+    const fromCloudInit = writtenByCloudInit(path, text);
     if (fromCloudInit && others.length) {
       warnings.add(path, `configures ${clash.join(', ')} beside v6agent and also ${others.join(', ')}, which the drive does not describe; kept (remove the stanzas for ${clash.join(', ')} by hand)`);
     } else if (fromCloudInit) {

@@ -26,6 +26,8 @@ export function renderDns(instance: Instance, target: Target): { files: PlannedF
         notes: ['/etc/resolv.conf belongs to systemd-resolved: DNS written to its drop-in (restart systemd-resolved to use it now)'],
       };
     case 'NetworkManager':
+      // Global DNS would override every profile's DNS, RA and DHCPv6 included; our profiles carry the drive's.
+      if (target.stack === 'networkmanager') return { files: [], notes: ["/etc/resolv.conf belongs to NetworkManager: DNS written into v6agent's profiles"] };
       return {
         files: [{ path: '/etc/NetworkManager/conf.d/60-v6agent-dns.conf', content: render(nmTemplate, { nameservers: nameservers.join(','), search: search.join(',') }), mode: 0o644 }],
         notes: ['/etc/resolv.conf belongs to NetworkManager: DNS written as its global DNS (reload NetworkManager to use it now)'],

@@ -9,6 +9,7 @@ import { type Distro, detectDistro, distroByName } from '../../distro/detect.js'
 import { MiB, readText } from './files.js';
 import { resolveInRoot } from '../apply/rootPath.js';
 import { STACKS, type Stack } from '../plan/types.js';
+import { readConfigDir, readNmProfiles } from './configDir.js';
 
 /** Who writes /etc/resolv.conf, and so through whom DNS must be configured. */
 export type ResolvOwner = 'file' | 'systemd-resolved' | 'resolvconf' | 'NetworkManager';
@@ -36,6 +37,8 @@ export interface Target {
   readonly existing: ReadonlyMap<string, string | undefined>;
   /** Other files in /etc/network/interfaces.d (path → text): they may configure our interfaces too. */
   readonly eniFragments: ReadonlyMap<string, string>;
+  /** NetworkManager's keyfiles and ifcfg files (path → text), when rendering for it: some may configure our interfaces. */
+  readonly nmProfiles: ReadonlyMap<string, string>;
   /** cloud-init is installed in this root (it has /etc/cloud). */
   readonly cloudInit: boolean;
   /** Live: the interfaces this machine has now (/sys/class/net); undefined for an image. */
@@ -61,6 +64,7 @@ export function readTarget(root: string, live: boolean, distroName: string | und
     existing: new Map(),
     eniFragments: stack === 'eni' ? readFragments(root) : new Map(),
     liveInterfaces: live ? liveInterfaces() : undefined,
+    nmProfiles: stack === 'networkmanager' ? readNmProfiles(root) : new Map(),
     cloudInit: existsSync(inRoot(root, '/etc/cloud')),
   };
 }
@@ -85,19 +89,7 @@ function liveInterfaces(sysClassNet = '/sys/class/net'): Set<string> {
 }
 
 function readFragments(root: string): Map<string, string> {
-  const out = new Map<string, string>();
-  let names: string[] = [];
-  try {
-    names = readdirSync(resolveInRoot(root, ENI_DIR));
-  } catch {
-    return out;
-  }
-  for (const name of names.sort()) {
-    const path = `${ENI_DIR}/${name}`;
-    const text = safeRead(resolveInRoot(root, path));
-    if (text !== undefined) out.set(path, text);
-  }
-  return out;
+  return readConfigDir(root, ENI_DIR, () => true);
 }
 
 /** The target with the current text of `paths` (resolved inside the root) added. */

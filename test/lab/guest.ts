@@ -1,5 +1,5 @@
 /** Reading the guest's state back, and waiting for SLAAC/DAD to settle. */
-import type { Lab } from './lab.js';
+import { DHCP6_RANGE, type Lab } from './lab.js';
 
 export interface GuestAddress {
   family: 'inet' | 'inet6';
@@ -9,7 +9,8 @@ export interface GuestAddress {
   dynamic?: boolean;
   tentative?: boolean;
   temporary?: boolean;
-  stable_privacy?: boolean;
+  /** iproute2's JSON key is 'stable-privacy'. */
+  'stable-privacy'?: boolean;
   valid_life_time?: number;
 }
 
@@ -46,4 +47,10 @@ export async function waitFor<T>(what: string, probe: () => Promise<T>, done: (v
 export async function linkUp(lab: Lab): Promise<void> {
   await lab.inGuest(['ip', 'link', 'set', 'eth0', 'up']);
   await waitFor('a usable link-local address', () => addresses(lab), (a) => a.some((x) => x.scope === 'link' && !x.tentative));
+}
+
+/** Whether an address is one dnsmasq leases in the lab's stateful range. */
+export function inDhcp6Range(addr: string): boolean {
+  const last = (a: string) => parseInt(a.split(':').pop()!, 16);
+  return addr.startsWith('2001:db8:cafe:1::') && last(addr) >= last(DHCP6_RANGE[0]) && last(addr) <= last(DHCP6_RANGE[1]);
 }

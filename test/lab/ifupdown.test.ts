@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { describe, it, type TestContext } from 'vitest';
 import { eui64Address } from '../../agent/model/addr.js';
 import { BIN } from '../bin.js';
-import { DHCP6_RANGE, Lab, PREFIX, ROUTER_V6, type LabMode } from './lab.js';
+import { Lab, PREFIX, ROUTER_V6, type LabMode } from './lab.js';
 import { DRIVE_DNS, STATIC_ADDRESS, STATIC_MTU, STATIC_ROUTE, writeLabDrive } from './drive.js';
-import { globals, mtu, routes6, waitFor } from './guest.js';
+import { globals, inDhcp6Range, mtu, routes6, waitFor } from './guest.js';
 import { labGate } from './requirements.js';
 
 const gate = labGate();
@@ -21,11 +21,6 @@ const STACKS = [
   { name: 'IPv6-only', ipv4: false },
 ];
 let serial = 0;
-
-function inRange(addr: string): boolean {
-  const last = (a: string) => parseInt(a.split(':').pop()!, 16);
-  return addr.startsWith('2001:db8:cafe:1::') && last(addr) >= last(DHCP6_RANGE[0]) && last(addr) <= last(DHCP6_RANGE[1]);
-}
 
 /** Render with the built binary into the guest's /etc, apply the sysctl drop-in, run ifup. */
 async function bringUp(mode: LabMode, ipv4: boolean, { expect, onTestFinished }: TestContext, before?: (lab: Lab) => void) {
@@ -67,8 +62,8 @@ describe.runIf(gate.run).concurrent.each(STACKS)('ifupdown brings up what v6agen
       expect(lab.dnsmasqLog()).not.toMatch(/DHCPSOLICIT/);
     }
     if (mode === 'dhcpv6-stateful') {
-      const v6 = await waitFor('a DHCPv6 lease', () => globals(lab, 'inet6'), (a) => a.some((x) => inRange(x.local) && !x.tentative));
-      expect(v6.find((a) => inRange(a.local))).toMatchObject({ prefixlen: 128 });
+      const v6 = await waitFor('a DHCPv6 lease', () => globals(lab, 'inet6'), (a) => a.some((x) => inDhcp6Range(x.local) && !x.tentative));
+      expect(v6.find((a) => inDhcp6Range(a.local))).toMatchObject({ prefixlen: 128 });
       expect(v6.map((a) => a.local)).not.toContain(eui64);
       expect(lab.dnsmasqLog()).toMatch(/DHCPREPLY\(br0\) 2001:db8:cafe:1::1[0-9a-f]{2} /);
       expect(await routes6(lab)).toContainEqual(expect.objectContaining({ dst: 'default', gateway: lab.routerLinkLocal, protocol: 'ra' }));

@@ -12,8 +12,16 @@ command -v rdisc6 >/dev/null || need+=(ndisc6)
 command -v sysctl >/dev/null || need+=(procps)
 command -v genisoimage >/dev/null || need+=(genisoimage)
 command -v mkfs.vfat >/dev/null || need+=(dosfstools)
+command -v NetworkManager >/dev/null || need+=(network-manager)
+command -v dbus-daemon >/dev/null || need+=(dbus)
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "lab: installing ${need[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# Daemons in these packages (NetworkManager) must never start on the host: the lab runs its own in
+# namespaces. policy-rc.d exit 101 = "action forbidden" (invoke-rc.d / deb-systemd-invoke).
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

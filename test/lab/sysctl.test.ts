@@ -53,6 +53,6 @@ describe.runIf(gate.run).concurrent('sysctl drop-in', () => {
     const eui64 = eui64Address(PREFIX, mac);
     const addrs = await waitFor('the EUI-64 SLAAC address', () => addresses(lab), (a) => a.some((x) => x.local === eui64 && !x.tentative));
     expect(addrs.filter((a) => a.family === 'inet6').map((a) => a.local).sort()).toEqual([eui64, linkLocalEui64(mac)].sort());
-    expect(addrs.some((a) => a.temporary || a.stable_privacy)).toBe(false);
+    expect(addrs.some((a) => a.temporary || a['stable-privacy'])).toBe(false);
   });
 });

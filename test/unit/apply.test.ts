@@ -144,6 +144,17 @@ describe('apply', () => {
     expect((await renderOffline(r, 'dual-slaac')).changed).toBe(false);
   });
 
+  it('never follows a symlink in interfaces.d to a file it would remove', async () => {
+    const r = root();
+    mkdirSync(join(r, 'etc/network/interfaces.d'), { recursive: true });
+    mkdirSync(join(r, 'home/debian'), { recursive: true });
+    writeFileSync(join(r, 'home/debian/notes'), CLOUD_INIT_ENI);
+    symlinkSync('/home/debian/notes', join(r, 'etc/network/interfaces.d/50-cloud-init'));
+    const report = await renderOffline(r, 'dual-slaac');
+    expect(report.files.filter((f) => f.status === 'removed')).toEqual([]);
+    expect(readFileSync(join(r, 'home/debian/notes'), 'utf8')).toBe(CLOUD_INIT_ENI);
+  });
+
   it("reports, and keeps, an admin's own file that configures our interfaces", async () => {
     const r = root();
     mkdirSync(join(r, 'etc/network/interfaces.d'), { recursive: true });
