@@ -1,6 +1,11 @@
 /** `v6agent apply`: drive → model → plan → (preview | write + live changes) → report. */
 import { Warnings, type Warning } from '../errors.js';
-import { interfaceNames, loadInstance, parseIfaceMappings } from '../load.js';
+import { interfaceNames, parseIfaceMappings } from '../load.js';
+import type { Discovery } from '../model/discovery.js';
+import type { SourceChoice } from '../model/discovery.js';
+import { CACHE_PATH, cacheFile } from '../sources/instanceCache.js';
+import { writeCache } from '../apply/cache.js';
+import { loadForApply } from './applySources.js';
 import type { Instance } from '../model/instance.js';
 import { applyObservations } from '../model/observed.js';
 import { buildPlan, filesToRead } from '../plan/build.js';
@@ -21,6 +26,10 @@ export interface ApplyOptions {
   /** Ask the routers (live only; never under --root). */
   readonly probe: boolean;
   readonly probeTimeoutMs: number;
+  /** Which metadata source(s) to walk; default: drive → IPv6 service → IPv4 service live, the drive under --root. */
+  readonly source?: SourceChoice | undefined;
+  /** Total time for the walk over the sources. */
+  readonly metadataBudgetMs?: number | undefined;
 }
 
 export interface ApplyReport {
@@ -30,6 +39,10 @@ export interface ApplyReport {
   readonly distro: string;
   readonly stack: { readonly name: string; readonly evidence: readonly string[] };
   readonly source: string;
+  /** Which source answered and what was tried (absent when the drive was given). */
+  readonly discovery: Discovery | undefined;
+  /** Nothing answered: the fallback configuration was written; this is what was tried. */
+  readonly verdict: string | undefined;
   readonly interfaces: readonly { name: string; summary: string }[];
   /** What the routers said, where we asked. */
   readonly observed: readonly InterfaceReport[];
@@ -47,7 +60,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
   const root = opts.root ?? '/';
   const warnings = new Warnings();
   const names = interfaceNames(parseIfaceMappings(opts.iface), { sysfs: live, fallback: !live });
-  const declared = await loadInstance(opts.configDrive, names, warnings);
+  const { instance: declared, verdict } = await loadForApply({ configDrive: opts.configDrive, source: opts.source, budgetMs: opts.metadataBudgetMs, live, dryRun: opts.dryRun }, names, warnings);
   const observed = live && opts.probe ? await observe(declared, opts.probeTimeoutMs) : [];
   const instance = observed.length ? applyObservations(declared, observed, warnings) : declared;
   const bare = readTarget(root, live, opts.distro, opts.stack);
@@ -58,6 +71,8 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
   const doLive = live && !opts.dryRun;
   const sysctls = doLive ? applySysctls(plan.sysctls, warnings) : [];
   const actions = doLive ? applyActions(plan.actions, warnings) : [];
+  // The cache describes an instance a source gave us, never the fallback.
+  if (doLive && !verdict) saveCache(instance, warnings);
   const changed = [...files, ...sysctls, ...actions].some((r) => r.status === 'created' || r.status === 'changed' || r.status === 'removed');
   return {
     root,
@@ -66,6 +81,8 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
     distro: target.distro.name,
     stack: { name: target.stack, evidence: target.stackEvidence },
     source: instance.source,
+    discovery: instance.discovery,
+    verdict,
     interfaces: instance.interfaces.map((i) => ({ name: i.name, summary: modeSummary(i) })),
     observed,
     files,
@@ -75,6 +92,14 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
     warnings: warnings.list,
     changed,
   };
+}
+
+function saveCache(instance: Instance, warnings: Warnings): void {
+  try {
+    writeCache(cacheFile(instance, new Date()));
+  } catch (e) {
+    warnings.add(CACHE_PATH, `not written: ${(e as Error).message.split('\n')[0]}`);
+  }
 }
 
 /** The routers of every IPv6 interface of the model that exists here with IPv6; loaded only when probing. */
@@ -99,6 +124,7 @@ export function formatApplyReport(r: ApplyReport): string {
     if (s.status !== 'unchanged') lines.push(`  ${s.status.padEnd(9)} ${s.what} = ${s.to}${s.from !== undefined ? ` (was ${s.from})` : ''}`);
   }
   for (const n of r.notes) lines.push(`note: ${n}`);
+  if (r.verdict) lines.push('fallback: no metadata source answered; wrote the fallback configuration (IPv6 autoconfiguration on every NIC, DHCPv4 on the first)');
   lines.push(r.changed ? `${verb} ${r.files.filter((f) => f.status !== 'unchanged').length} file(s)` : 'nothing to change: everything is already as planned');
   return `${lines.join('\n')}\n`;
 }
