@@ -25,6 +25,7 @@ export async function discoverInstance(opts: DiscoverOptions, names: InterfaceNa
 
 /** The same parsing whatever the source: a drive's files and the service's answers are the same documents. */
 export async function instanceFromDocuments(docs: SourceDocuments, names: InterfaceNames, warnings: Warnings): Promise<Instance> {
+  for (const d of docs.dropped ?? []) warnings.add(d.where, d.message);
   const meta = parseMetaData(parseJsonObject(docs.metaData.path, docs.metaData.text), docs.metaData.path, warnings);
   const nd = docs.networkData;
   const network = nd ? parseNetworkData(parseJsonObject(nd.path, nd.text), nd.path, warnings) : undefined;

@@ -62,7 +62,8 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
   const names = interfaceNames(parseIfaceMappings(opts.iface), { sysfs: live, fallback: !live });
   const { instance: declared, verdict } = await loadForApply({ configDrive: opts.configDrive, source: opts.source, budgetMs: opts.metadataBudgetMs, live, dryRun: opts.dryRun }, names, warnings);
   const observed = live && opts.probe ? await observe(declared, opts.probeTimeoutMs) : [];
-  const instance = observed.length ? applyObservations(declared, observed, warnings) : declared;
+  // The fallback declares no mode: the router deciding it is the point, not a disagreement to warn about.
+  const instance = observed.length ? applyObservations(declared, observed, verdict ? new Warnings() : warnings) : declared;
   const bare = readTarget(root, live, opts.distro, opts.stack);
   const target = withExistingFiles(bare, filesToRead(instance, bare));
   const plan = buildPlan(instance, target, warnings);

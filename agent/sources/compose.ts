@@ -101,8 +101,8 @@ export async function discover(opts: DiscoverOptions): Promise<Discovered> {
   throw new NoSource(summary.join('\n'), discovery);
 }
 
-function context(timeline: Timeline, deadline: number, signal?: AbortSignal, attempts = POLICY.attempts): FetchContext {
-  return { timeline, deadline, policy: { ...POLICY, attempts }, connectMs: CONNECT_MS, readMs: READ_MS, signal };
+function context(timeline: Timeline, deadline: number, signal?: AbortSignal, connectAttempts = POLICY.attempts): FetchContext {
+  return { timeline, deadline, policy: POLICY, connectAttempts, connectMs: CONNECT_MS, readMs: READ_MS, signal };
 }
 
 async function raceIpv6(opts: DiscoverOptions, timeline: Timeline, deadline: number): Promise<{ documents: SourceDocuments } | { failures: string[] }> {
@@ -177,12 +177,13 @@ async function tryInterface(c: Candidate, delayMs: number, hint: RouterHint | un
       }
     }
     try {
-      // On-link first with a router to fall back to: fewer tries, then the router.
-      const attempts = way.kind === 'on-link' && n + 1 < ways.length ? 2 : POLICY.attempts;
-      return await fetchService(ipv6Endpoint(c.name, link.source), context(timeline, deadline, signal, attempts), notIdentified);
+      // On-link first with a router to fall back to: fewer connection tries, then the router.
+      const connectAttempts = way.kind === 'on-link' && n + 1 < ways.length ? 2 : POLICY.attempts;
+      return await fetchService(ipv6Endpoint(c.name, link.source), context(timeline, deadline, signal, connectAttempts), notIdentified);
     } catch (e) {
       last = e as Error;
-      if (e instanceof ServiceFailure && e.final) break;
+      // Only an unreachable service is worth another way; an answer (even an error) came from it.
+      if (!(e instanceof ServiceFailure) || !e.unreached) break;
     } finally {
       if (undo) {
         start = timeline.now();

@@ -14,6 +14,8 @@ export interface SourceDocuments {
   readonly networkData: FileText | undefined;
   /** Absent: the instance has none (the service says 404). */
   readonly userData: FileBytes | undefined;
+  /** What the source dropped on the way (e.g. user data over nova's limit), reported as warnings. */
+  readonly dropped?: readonly { readonly where: string; readonly message: string }[];
 }
 
 // nova caps user_data at 65535 base64 characters (about 48 KiB decoded); the

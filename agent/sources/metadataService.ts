@@ -33,8 +33,9 @@ export function ipv6Endpoint(iface: string, localAddress: string | undefined): E
   };
 }
 
-export function ipv4Endpoint(address = METADATA_V4): Endpoint {
-  return { source: 'ipv4', where: 'ipv4', target: { host: address, family: 4, port: 80, hostHeader: address }, base: `http://${address}` };
+export function ipv4Endpoint(address = METADATA_V4, port = 80): Endpoint {
+  const host = port === 80 ? address : `${address}:${port}`;
+  return { source: 'ipv4', where: 'ipv4', target: { host: address, family: 4, port, hostHeader: host }, base: `http://${host}` };
 }
 
 export interface FetchContext {
@@ -42,6 +43,8 @@ export interface FetchContext {
   /** Absolute time (performance.now()) after which nothing new is started. */
   readonly deadline: number;
   readonly policy: RetryPolicy;
+  /** Tries when no connection is made (fewer where another way to the service is left to try). */
+  readonly connectAttempts: number;
   readonly connectMs: number;
   readonly readMs: number;
   readonly signal?: AbortSignal;
@@ -49,7 +52,12 @@ export interface FetchContext {
 
 /** Why a service did not give us an instance. `final`: no point retrying this endpoint. */
 export class ServiceFailure extends Error {
-  constructor(message: string, readonly final: boolean) {
+  constructor(
+    message: string,
+    readonly final: boolean,
+    /** No connection was made: another way to the service (a route via the router) may work. */
+    readonly unreached = false,
+  ) {
     super(message);
   }
 }
@@ -63,7 +71,7 @@ async function get(ep: Endpoint, path: string, maxBytes: number, ctx: FetchConte
     const r = await httpGet(ep.target, path, limits, ctx.signal);
     if (!r.ok && r.code === 'ABORTED') return r;
     ctx.timeline.add(ep.source, ep.where, `GET ${path}`, start, describe(r));
-    if (!retryable(r) || attempt + 1 >= ctx.policy.attempts) return r;
+    if (!retryable(r) || attempt + 1 >= (r.ok ? ctx.policy.attempts : ctx.connectAttempts)) return r;
     const pause = backoffMs(ctx.policy, attempt, r);
     if (performance.now() + pause >= ctx.deadline) return r;
     await sleep(pause, ctx.signal);
@@ -87,7 +95,7 @@ function failure(ep: Endpoint, path: string, r: HttpResult, notIdentified: strin
   const url = `${ep.base}${path}`;
   if (r.ok && r.status === 404 && path === '/openstack') return new ServiceFailure(`${url}: 404: ${notIdentified}`, true);
   if (r.ok) return new ServiceFailure(`${url}: HTTP ${r.status}`, !retryable(r));
-  return new ServiceFailure(`${url}: ${r.message} (${r.code})`, r.code === 'ETOOBIG');
+  return new ServiceFailure(`${url}: ${r.message} (${r.code})`, r.code === 'ETOOBIG', r.connect);
 }
 
 /**
@@ -103,7 +111,9 @@ export async function fetchService(ep: Endpoint, ctx: FetchContext, notIdentifie
   const net = await get(ep, `${dir}/network_data.json`, SERVICE_LIMITS.json, ctx);
   if (!net.ok || (net.status !== 200 && net.status !== 404)) throw failure(ep, `${dir}/network_data.json`, net, notIdentified);
   const user = await get(ep, `${dir}/user_data`, SERVICE_LIMITS.userData, ctx);
-  if (!user.ok || (user.status !== 200 && user.status !== 404)) throw failure(ep, `${dir}/user_data`, user, notIdentified);
+  // User data never stops the network from being configured: one too big for nova to have accepted is dropped.
+  const tooBig = !user.ok && user.code === 'ETOOBIG';
+  if (!tooBig && (!user.ok || (user.status !== 200 && user.status !== 404))) throw failure(ep, `${dir}/user_data`, user, notIdentified);
 
   const url = (name: string): string => `${ep.base}${dir}/${name}`;
   const netText = net.status === 200 ? net.body.toString('utf8') : undefined;
@@ -112,7 +122,8 @@ export async function fetchService(ep: Endpoint, ctx: FetchContext, notIdentifie
     metaData: { path: url('meta_data.json'), text: decode(url('meta_data.json'), meta.body) },
     // Nova answers 200 `{}` when the instance has no network metadata.
     networkData: netText === undefined || /^\s*\{\s*\}\s*$/.test(netText) ? undefined : { path: url('network_data.json'), text: decode(url('network_data.json'), net.body) },
-    userData: user.status === 200 && user.body.length > 0 ? { path: url('user_data'), bytes: user.body } : undefined,
+    userData: user.ok && user.status === 200 && user.body.length > 0 ? { path: url('user_data'), bytes: user.body } : undefined,
+    dropped: tooBig ? [{ where: url('user_data'), message: `dropped: ${user.message} (nova accepts at most 65535 base64 characters)` }] : [],
   };
 }
 
