@@ -12,6 +12,7 @@ command -v rdisc6 >/dev/null || need+=(ndisc6)
 command -v sysctl >/dev/null || need+=(procps)
 command -v genisoimage >/dev/null || need+=(genisoimage)
 command -v mkfs.vfat >/dev/null || need+=(dosfstools)
+command -v tcpdump >/dev/null || need+=(tcpdump)
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "lab: installing ${need[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
