@@ -97,14 +97,18 @@ Examples:
   v6agent metadata --config-drive examples/drives/v6only-static --json`)
     .action(async (o: { configDrive?: string; source: SourceChoice; timeout: string; cached: boolean; iface: string[]; json: boolean }) => {
       const budgetMs = parseSeconds('--timeout', o.timeout);
-      const { runMetadata, metadataJson, formatMetadata, formatDiscovery } = await import('./commands/metadata.js');
+      const { runMetadata, metadataJson, formatMetadata, formatDiscovery, NoSource } = await import('./commands/metadata.js');
       if (o.cached) {
         const { readCache } = await import('./sources/instanceCache.js');
         const cache = readCache();
         out(o.json ? `${JSON.stringify(cache, null, 2)}\n` : formatMetadata(cache.instance) + formatDiscovery(cache.instance));
         return;
       }
-      const { instance, warnings } = await runMetadata({ configDrive: o.configDrive, iface: o.iface, source: o.source, budgetMs });
+      const { instance, warnings } = await runMetadata({ configDrive: o.configDrive, iface: o.iface, source: o.source, budgetMs }).catch((e: unknown) => {
+        // Nothing answered: --json still gets the timeline on stdout; the summary goes to stderr, exit 1.
+        if (o.json && e instanceof NoSource) out(`${JSON.stringify({ discovery: e.discovery, error: e.message }, null, 2)}\n`);
+        throw e;
+      });
       if (o.json) out(`${JSON.stringify({ ...(metadataJson(instance) as object), warnings }, null, 2)}\n`);
       else {
         printWarnings(warnings);

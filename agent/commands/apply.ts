@@ -30,6 +30,8 @@ export interface ApplyOptions {
   readonly source?: SourceChoice | undefined;
   /** Total time for the walk over the sources. */
   readonly metadataBudgetMs?: number | undefined;
+  /** At boot (`apply --boot`): bring down Ethernet interfaces up, EUI-64, before asking the IPv6 service. */
+  readonly bringUp?: boolean | undefined;
 }
 
 export interface ApplyReport {
@@ -60,7 +62,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
   const root = opts.root ?? '/';
   const warnings = new Warnings();
   const names = interfaceNames(parseIfaceMappings(opts.iface), { sysfs: live, fallback: !live });
-  const { instance: declared, verdict } = await loadForApply({ configDrive: opts.configDrive, source: opts.source, budgetMs: opts.metadataBudgetMs, live, dryRun: opts.dryRun }, names, warnings);
+  const { instance: declared, verdict } = await loadForApply({ configDrive: opts.configDrive, source: opts.source, budgetMs: opts.metadataBudgetMs, live, dryRun: opts.dryRun, bringUp: opts.bringUp }, names, warnings);
   const observed = live && opts.probe ? await observe(declared, opts.probeTimeoutMs) : [];
   // The fallback declares no mode: the router deciding it is the point, not a disagreement to warn about.
   const instance = observed.length ? applyObservations(declared, observed, verdict ? new Warnings() : warnings) : declared;

@@ -22,6 +22,8 @@ export interface SourceOptions {
   readonly budgetMs?: number | undefined;
   readonly live: boolean;
   readonly dryRun: boolean;
+  /** At boot: bring down Ethernet interfaces up (EUI-64 link-local) before asking the IPv6 service. */
+  readonly bringUp?: boolean | undefined;
 }
 
 export interface ApplySource {
@@ -34,7 +36,7 @@ export async function loadForApply(opts: SourceOptions, names: InterfaceNames, w
   const source = opts.source ?? (opts.live ? 'auto' : 'drive');
   try {
     const instance = await discoverInstance(
-      { source, configDrive: opts.configDrive, budgetMs: opts.budgetMs ?? DEFAULT_BUDGET_MS, mutate: opts.live && !opts.dryRun },
+      { source, configDrive: opts.configDrive, budgetMs: opts.budgetMs ?? DEFAULT_BUDGET_MS, mutate: opts.live && !opts.dryRun, bringUp: opts.live && !opts.dryRun && opts.bringUp === true },
       names,
       warnings,
     );

@@ -7,6 +7,8 @@ import type { SourceChoice } from '../model/discovery.js';
 import { formatAttempt } from '../sources/timeline.js';
 import { DEFAULT_BUDGET_MS } from './applySources.js';
 
+export { NoSource } from '../sources/compose.js';
+
 export interface MetadataOptions {
   readonly configDrive: string | undefined;
   readonly iface: readonly string[];

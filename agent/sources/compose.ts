@@ -11,7 +11,7 @@ import type { SourceDocuments } from './documents.js';
 import { isNoDrive, readDriveDocuments } from './driveSource.js';
 import type { RetryPolicy } from './http.js';
 import { fetchService, ipv4Endpoint, ipv6Endpoint, ServiceFailure, type FetchContext } from './metadataService.js';
-import { addTemporaryRoute, checkLinkLocal, ethernetInterfaces, hasIpv4Route, hasMetadataRoute, probeMetadataRoutes, type Candidate, type RouterHint } from './serviceLink.js';
+import { addTemporaryRoute, bringLinkUp, checkLinkLocal, ethernetInterfaces, hasIpv4Route, hasMetadataRoute, probeMetadataRoutes, type Candidate, type RouterHint } from './serviceLink.js';
 import { formatAttempt, Timeline } from './timeline.js';
 
 
@@ -24,6 +24,12 @@ export interface DiscoverOptions {
   readonly mutate: boolean;
   /** Only these interfaces for IPv6 (default: every up Ethernet interface). */
   readonly interfaces?: readonly string[];
+  /**
+   * At boot, before the network stack: bring every Ethernet interface that is
+   * down up first, with addr_gen_mode=0 so its link-local is the EUI-64 one.
+   * They are left up for the network stack to take over.
+   */
+  readonly bringUp?: boolean;
 }
 
 export interface Discovered {
@@ -106,6 +112,13 @@ function context(timeline: Timeline, deadline: number, signal?: AbortSignal, con
 }
 
 async function raceIpv6(opts: DiscoverOptions, timeline: Timeline, deadline: number): Promise<{ documents: SourceDocuments } | { failures: string[] }> {
+  if (opts.bringUp) {
+    const up = new Set(ethernetInterfaces({ up: true }).map((c) => c.name));
+    for (const c of ethernetInterfaces({ up: false }).filter((x) => !up.has(x.name))) {
+      const start = timeline.now();
+      timeline.add('ipv6', c.name, 'link up (addr_gen_mode 0)', start, await bringLinkUp(c.name));
+    }
+  }
   const all = ethernetInterfaces({ up: true });
   const candidates = opts.interfaces ? all.filter((c) => opts.interfaces!.includes(c.name)) : all;
   if (candidates.length === 0) {

@@ -145,15 +145,28 @@ export async function probeMetadataRoutes(ifaces: readonly string[], timeoutMs: 
   return hints;
 }
 
+/** Run iproute2's `ip`; rejects with its own message. */
+async function ip(args: readonly string[]): Promise<void> {
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve, reject) => execFile('ip', args, (e, _o, stderr) => (e ? reject(new Error(String(stderr).trim() || e.message)) : resolve())));
+}
+
 /** `ip -6 route add fe80::a9fe:a9fe/128 via ROUTER dev IF`; resolves to the undo, or throws with ip's message. */
 export async function addTemporaryRoute(iface: string, router: string): Promise<() => Promise<void>> {
-  const { execFile } = await import('node:child_process');
-  const ip = (verb: string): Promise<void> =>
-    new Promise((resolve, reject) =>
-      execFile('ip', ['-6', 'route', verb, `${METADATA_V6}/128`, 'via', router, 'dev', iface], (e, _o, stderr) => (e ? reject(new Error(String(stderr).trim() || e.message)) : resolve())),
-    );
-  await ip('add');
-  return () => ip('del').catch(() => undefined);
+  const route = (verb: string): Promise<void> => ip(['-6', 'route', verb, `${METADATA_V6}/128`, 'via', router, 'dev', iface]);
+  await route('add');
+  return () => route('del').catch(() => undefined);
+}
+
+/** addr_gen_mode=0 first (the kernel forms the link-local at link-up, from this mode), then `ip link set IF up`. */
+export async function bringLinkUp(iface: string): Promise<string> {
+  try {
+    writeFileSync(`/proc/sys/net/ipv6/conf/${iface}/addr_gen_mode`, '0');
+    await ip(['link', 'set', 'dev', iface, 'up']);
+    return 'up';
+  } catch (e) {
+    return `failed: ${(e as Error).message.split('\n')[0]}`;
+  }
 }
 
 /** The instance has IPv4 when some interface other than lo has an IPv4 route (an address brings its subnet route). */

@@ -13,12 +13,15 @@
  * namespace only; link-local, never routed anywhere).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import type { Lab } from './lab.js';
 
 const run = promisify(execFile);
-const SCRIPT = new URL('./metadata-server.mjs', import.meta.url).pathname;
+// From the repository root, where tests and the bench run (the bench bundles this file elsewhere).
+const SCRIPT = resolve('test/lab/metadata-server.mjs');
 
 export interface ServedInstance {
   readonly mac: string;
@@ -76,4 +79,19 @@ export class MetadataServer {
   stop(): void {
     if (this.child.pid && this.child.exitCode === null) this.child.kill('SIGTERM');
   }
+}
+
+/**
+ * argv that runs `argv` in the guest with its own /root and /home (under
+ * `priv`) and an empty /sys/class/block: no config drive, and SSH keys never
+ * reach the host's home directories.
+ */
+export function privateGuestArgv(priv: string, argv: readonly string[]): string[] {
+  const setup = [`mount -n --bind ${priv}/root /root`, `mount -n --bind ${priv}/home /home`, `mount -n --bind ${priv}/noblock /sys/class/block`, 'exec "$@"'].join(' && ');
+  return ['sh', '-c', setup, 'sh', ...argv];
+}
+
+/** Make the directories privateGuestArgv mounts. */
+export function makePrivate(priv: string): void {
+  for (const d of ['root', 'home', 'noblock']) mkdirSync(join(priv, d), { recursive: true });
 }

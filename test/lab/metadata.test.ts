@@ -7,35 +7,21 @@
  * /sys/class/block is empty), and has private /etc, /run, /var/lib, /root, /home.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it, type TestContext } from 'vitest';
 import { BIN } from '../bin.js';
-import { Lab, PREFIX, ROUTER_V4, type LabOptions } from './lab.js';
+import { Lab, ROUTER_V4, type LabOptions } from './lab.js';
 import { addresses, linkUp, waitFor } from './guest.js';
-import { MetadataServer, type ServerOptions, type ServedInstance } from './metadata-server.js';
+import { makePrivate, MetadataServer, privateGuestArgv, type ServerOptions, type ServedInstance } from './metadata-server.js';
+import { KEY, servedInstance, UUID } from './metadata-instance.js';
 import { labGate } from './requirements.js';
 import { eui64Address } from '../../agent/model/addr.js';
 
 const gate = labGate();
 const run = promisify(execFile);
 let serial = 0;
-
-const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq2mpD2qK3yZ1ZC8x0vEJm1d6M5zO3jv7eK1bq8C2wz lab@metadata';
-const UUID = '6f1c2b1e-0d3a-4c55-9e77-00000000a9fe';
-
-export function servedInstance(mac: string, host = 'v6meta'): ServedInstance {
-  return {
-    mac,
-    meta: { uuid: UUID, name: host, hostname: `${host}.novalocal`, public_keys: { lab: KEY } },
-    network: {
-      links: [{ id: 'tap0', type: 'ovs', ethernet_mac_address: mac, mtu: null }],
-      networks: [{ id: 'network1', link: 'tap0', network_id: 'n6', type: 'ipv6_slaac', ip_address: eui64Address(PREFIX, mac), netmask: 'ffff:ffff:ffff:ffff::', routes: [] }],
-      services: [],
-    },
-  };
-}
 
 interface Guest {
   lab: Lab;
@@ -50,7 +36,7 @@ async function guest(opts: Partial<Omit<LabOptions, 'guestMac'>>, context: TestC
   if (prepare) await prepare(lab);
   await linkUp(lab);
   const priv = join(lab.dir, 'private');
-  for (const d of ['root', 'home', 'noblock']) mkdirSync(join(priv, d), { recursive: true });
+  makePrivate(priv);
   return { lab, mac, priv };
 }
 
@@ -62,10 +48,9 @@ async function serve(g: Guest, opts: Omit<ServerOptions, 'instances'> & { instan
 
 /** Run the binary in the guest with its own /root and /home, and no block devices (no config drive). */
 async function v6agent(g: Guest, args: readonly string[], timeoutMs = 30_000): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
-  const setup = [`mount -n --bind ${g.priv}/root /root`, `mount -n --bind ${g.priv}/home /home`, `mount -n --bind ${g.priv}/noblock /sys/class/block`, 'exec "$@"'].join(' && ');
   const t0 = performance.now();
   try {
-    const r = await g.lab.inGuest(['sh', '-c', setup, 'sh', BIN, ...args], timeoutMs);
+    const r = await g.lab.inGuest(privateGuestArgv(g.priv, [BIN, ...args]), timeoutMs);
     return { code: 0, stdout: r.stdout, stderr: r.stderr, ms: performance.now() - t0 };
   } catch (e) {
     const x = e as { code?: number; stdout?: string; stderr?: string };
