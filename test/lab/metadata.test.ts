@@ -141,6 +141,32 @@ describe.runIf(gate.run).concurrent('metadata over IPv6 without a config drive',
     expect(await metadataRoutes(g)).toEqual([]);
   });
 
+  it('metadata walks the same sources, prints the instance, the source and the timeline, and writes nothing', async (context) => {
+    const { expect } = context;
+    const g = await guest({}, context);
+    await serve(g, { ipv6: 'routed' }, context);
+    const r = await v6agent(g, ['metadata']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^uuid: {6}6f1c2b1e-0d3a-4c55-9e77-00000000a9fe\n/);
+    expect(r.stdout).toMatch(/\nsource: {4}ipv6 \(http:\/\/\[fe80::a9fe:a9fe%25eth0\]\/openstack\/latest\) after \d+ ms\ntried:\n/);
+    expect(r.stdout).toMatch(/ drive drive {4}find config drive: none/);
+    expect(r.stdout).toMatch(/ ipv6 {2}eth0 {5}GET \/openstack\/latest\/meta_data\.json: 200/);
+    expect(g.lab.guestStateFiles()).toEqual([]);
+    expect(g.lab.guestFile('etc/hostname')).toBeUndefined();
+    expect(await metadataRoutes(g)).toEqual([]);
+  });
+
+  it('metadata --cached prints what apply cached', async (context) => {
+    const { expect } = context;
+    const g = await guest({ metadataRoute: false }, context);
+    await serve(g, { ipv6: 'on-link' }, context);
+    expect((await v6agent(g, ['metadata', '--cached'])).stderr).toMatch(/instance\.json: not found: no apply has run on this boot/);
+    expect((await v6agent(g, ['apply'])).code).toBe(0);
+    const r = await v6agent(g, ['metadata', '--cached', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ version: 1, instanceId: UUID, instance: { hostname: 'v6meta', discovery: { answered: 'ipv6' } } });
+  });
+
   it('explains the 404 a stable-privacy link-local gets', async (context) => {
     const { expect } = context;
     const g = await guest({ metadataRoute: false }, context, async (lab) => {
