@@ -7,7 +7,7 @@
  * /sys/class/block is empty), and has private /etc, /run, /var/lib, /root, /home.
  */
 import { execFile, spawn } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it, type TestContext } from 'vitest';
@@ -151,8 +151,9 @@ describe.runIf(gate.run).concurrent('metadata over IPv6 without a config drive',
     expect(r.stdout).toMatch(/\nsource: {4}ipv6 \(http:\/\/\[fe80::a9fe:a9fe%25eth0\]\/openstack\/latest\) after \d+ ms\ntried:\n/);
     expect(r.stdout).toMatch(/ drive drive {4}find config drive: none/);
     expect(r.stdout).toMatch(/ ipv6 {2}eth0 {5}GET \/openstack\/latest\/meta_data\.json: 200/);
-    expect(g.lab.guestStateFiles()).toEqual([]);
-    expect(g.lab.guestFile('etc/hostname')).toBeUndefined();
+    expect(existsSync(join(g.lab.dir, 'run/v6agent'))).toBe(false);
+    expect(existsSync(join(g.lab.dir, 'varlib/v6agent'))).toBe(false);
+    expect(readdirSync(join(g.lab.guestRoot, 'etc'))).toEqual([]);
     expect(await metadataRoutes(g)).toEqual([]);
   });
 
