@@ -117,6 +117,7 @@ export function formatApplyReport(r: ApplyReport): string {
   const lines: string[] = [];
   const verb = r.dryRun ? 'would write' : 'wrote';
   lines.push(`v6agent apply: ${r.distro}, ${r.stack.name} (${r.stack.evidence.join('; ')}), from ${r.source}${r.live ? '' : `, into ${r.root}`}${r.dryRun ? ' (dry run)' : ''}`);
+  if (r.discovery) lines.push(`  metadata: ${r.discovery.answered} answered after ${r.discovery.elapsedMs} ms (${r.discovery.attempts.length} steps; \`v6agent metadata\` shows them)`);
   for (const i of r.interfaces) lines.push(`  ${i.name}: ${i.summary}`);
   for (const o of r.observed) lines.push(`  ${o.name}: router says ${o.mode} (from ${o.source}, ${o.elapsedMs.toFixed(0)} ms)`);
   for (const f of r.files) {

@@ -3,7 +3,8 @@
  * live, when none answered — the fallback configuration, with the verdict.
  * `apply --boot` calls this with what is left of its budget after the drive wait.
  */
-import type { Warnings } from '../errors.js';
+import { readFileSync } from 'node:fs';
+import { V6Error, type Warnings } from '../errors.js';
 import { discoverInstance } from '../load.js';
 import type { InterfaceNames } from '../model/build.js';
 import { fallbackInstance } from '../model/fallback.js';
@@ -11,6 +12,17 @@ import type { Instance } from '../model/instance.js';
 import type { SourceChoice } from '../model/discovery.js';
 import { NoSource } from '../sources/compose.js';
 import { ethernetInterfaces } from '../sources/serviceLink.js';
+
+/** Where `apply --boot` records the instance it configured (once-per-instance work keys on it). */
+export const INSTANCE_ID_PATH = '/var/lib/v6agent/instance-id';
+
+function configuredInstance(path = INSTANCE_ID_PATH): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim().split('\n')[0] || undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Default total time for the walk (drive, IPv6 service, IPv4 service). */
 export const DEFAULT_BUDGET_MS = 10_000;
@@ -44,6 +56,9 @@ export async function loadForApply(opts: SourceOptions, names: InterfaceNames, w
   } catch (e) {
     // Only a live run that asked every source falls back; an explicit --source or --root reports the failure.
     if (!(e instanceof NoSource) || !opts.live || source !== 'auto') throw e;
+    // A source configured this VM before: its files keep it reachable better than the fallback would.
+    const previous = configuredInstance();
+    if (previous) throw new V6Error(`${e.message}\nkept the configuration written for instance ${previous} (${INSTANCE_ID_PATH}): nothing written`);
     return { instance: { ...fallbackInstance(ethernetInterfaces({ up: false })), discovery: e.discovery }, verdict: e.message };
   }
 }

@@ -7,7 +7,7 @@
  * /sys/class/block is empty), and has private /etc, /run, /var/lib, /root, /home.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it, type TestContext } from 'vitest';
@@ -214,6 +214,18 @@ describe.runIf(gate.run).concurrent('metadata over IPv6 without a config drive',
     expect(g.lab.guestFile('etc/network/interfaces.d/50-v6agent')).toMatch(/iface eth0 inet6 auto/);
     expect(g.lab.guestFile('etc/hostname')).toBeUndefined();
     expect(await count('ip or arp')).toBe(0);
+  });
+
+  it('with no server, keeps the configuration an earlier source gave this VM instead of the fallback', async (context) => {
+    const { expect } = context;
+    const g = await guest({}, context);
+    mkdirSync(join(g.lab.dir, 'varlib/v6agent'), { recursive: true });
+    writeFileSync(join(g.lab.dir, 'varlib/v6agent/instance-id'), `${UUID}\n`);
+    const r = await v6agent(g, ['apply', '--metadata-timeout', '2']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^v6agent: no metadata source answered within/);
+    expect(r.stderr).toContain(`kept the configuration written for instance ${UUID} (/var/lib/v6agent/instance-id): nothing written`);
+    expect(readdirSync(join(g.lab.guestRoot, 'etc'))).toEqual([]);
   });
 
   it('finds the service on the second of two interfaces', async (context) => {
