@@ -92,16 +92,23 @@ for (const c of CASES) {
   results.push(row);
 }
 
+/** Bundle a TypeScript bench module (it imports the lab), run `use` on its exports, clean up. */
+async function withBundle(entry, use) {
+  const { build } = await import('esbuild');
+  const out = join(mkdtempSync(join(tmpdir(), 'v6agent-bench-')), 'bench.mjs');
+  try {
+    await build({ entryPoints: [entry], outfile: out, bundle: true, platform: 'node', format: 'esm', logLevel: 'warning' });
+    return await use(await import(out));
+  } finally {
+    rmSync(join(out, '..'), { recursive: true, force: true });
+  }
+}
+
 // --- v6agent ra on a lab subnet (needs root and network namespaces) ---
 let ra = null;
 if (process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v radvd && command -v rdisc6 && ip netns list'], { stdio: 'ignore' }).status === 0) {
-  const { build } = await import('esbuild');
-  const out = join(mkdtempSync(join(tmpdir(), 'v6agent-bench-ra-')), 'ra.mjs');
-  await build({ entryPoints: ['bench/ra.ts'], outfile: out, bundle: true, platform: 'node', format: 'esm', logLevel: 'warning' });
-  const { benchRa } = await import(out);
-  const series = await benchRa(RUNS);
+  const series = await withBundle('bench/ra.ts', ({ benchRa }) => benchRa(RUNS));
   ra = Object.fromEntries(Object.entries(series).map(([k, v]) => [k, stats(v)]));
-  rmSync(join(out, '..'), { recursive: true, force: true });
 } else {
   log('bench: skipping `ra` (needs root, radvd, rdisc6 and ip netns; run test/lab/prereqs.sh)');
 }
@@ -109,13 +116,8 @@ if (process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v radvd && comm
 // --- metadata over IPv6 without a config drive, lab service (needs root and network namespaces) ---
 let metadata = null;
 if (process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v radvd && ip netns list'], { stdio: 'ignore' }).status === 0) {
-  const { build } = await import('esbuild');
-  const out = join(mkdtempSync(join(tmpdir(), 'v6agent-bench-md-')), 'metadata.mjs');
-  await build({ entryPoints: ['bench/metadata.ts'], outfile: out, bundle: true, platform: 'node', format: 'esm', logLevel: 'warning' });
-  const { benchMetadata } = await import(out);
-  const s = await benchMetadata(RUNS, Number(process.env.BENCH_VERDICT_RUNS ?? 3));
+  const s = await withBundle('bench/metadata.ts', ({ benchMetadata }) => benchMetadata(RUNS, Number(process.env.BENCH_VERDICT_RUNS ?? 3)));
   metadata = { service: stats(s.service), walk: stats(s.walk), verdict: stats(s.verdict), budgetMs: s.budgetMs };
-  rmSync(join(out, '..'), { recursive: true, force: true });
 } else {
   log('bench: skipping the metadata service case (needs root, radvd and ip netns)');
 }
