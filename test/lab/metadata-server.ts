@@ -2,8 +2,9 @@
  * The lab's metadata service: test/lab/metadata-server.mjs run inside the
  * router namespace, reachable the ways Neutron makes it reachable:
  *
- * - `on-link`: fe80::a9fe:a9fe is an address on the router's bridge, answered
- *   by neighbour discovery (ML2/OVN's ovnmeta- namespace, the DHCP namespace);
+ * - `on-link`: fe80::a9fe:a9fe is the address of a port of its own on the
+ *   bridge, answered by neighbour discovery (ML2/OVN's ovnmeta- namespace, the
+ *   DHCP namespace);
  * - `routed`: no one owns the address on the link; the router takes packets
  *   for it (a local route, as Neutron's qrouter REDIRECTs them to haproxy), and
  *   radvd announces `route fe80::a9fe:a9fe/128` (ML2/OVS);
@@ -54,7 +55,13 @@ export class MetadataServer {
 
   static async start(lab: Lab, opts: ServerOptions): Promise<MetadataServer> {
     const R = lab.router;
-    if (opts.ipv6 === 'on-link') await run('ip', ['-n', R, 'addr', 'add', 'fe80::a9fe:a9fe/128', 'dev', 'br0', 'nodad']);
+    if (opts.ipv6 === 'on-link') {
+      // A port of its own on the bridge (not the router's: radvd would send RAs from it), as a DHCP namespace's tap.
+      await run('ip', ['-n', R, 'link', 'add', 'md0', 'type', 'veth', 'peer', 'name', 'mp0']);
+      await run('ip', ['-n', R, 'link', 'set', 'mp0', 'master', 'br0', 'up']);
+      await run('ip', ['-n', R, 'addr', 'add', 'fe80::a9fe:a9fe/128', 'dev', 'md0', 'nodad']);
+      await run('ip', ['-n', R, 'link', 'set', 'md0', 'up']);
+    }
     if (opts.ipv6 === 'routed') await run('ip', ['-n', R, '-6', 'route', 'add', 'local', 'fe80::a9fe:a9fe/128', 'dev', 'br0', 'table', 'local']);
     if (opts.ipv4) await run('ip', ['-n', R, 'addr', 'add', '169.254.169.254/32', 'dev', 'br0']);
     const config = { instances: opts.instances, faults: opts.faults, huge: opts.huge };

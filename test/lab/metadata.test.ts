@@ -128,7 +128,7 @@ describe.runIf(gate.run).concurrent('metadata over IPv6 without a config drive',
     expect(mode).toBe(0o600);
     expect(json).toMatchObject({ instanceId: UUID, instance: { hostname: 'v6meta', discovery: { answered: 'ipv6' } } });
     // Neutron saw the EUI-64 link-local of the MAC.
-    expect(server.for('/openstack')[0]).toMatchObject({ remote: `${eui64Address('fe80::', g.mac)}%br0`, status: 200 });
+    expect(server.for('/openstack')[0]).toMatchObject({ remote: `${eui64Address('fe80::', g.mac)}%${c.topology === 'on-link' ? 'md0' : 'br0'}`, status: 200 });
     // On the wire: IPv6 to the service, and not one IPv4 (or ARP) packet.
     expect(await count("ip6 and tcp port 80")).toBeGreaterThan(0);
     expect(await count('ip or arp')).toBe(0);
@@ -179,7 +179,7 @@ describe.runIf(gate.run).concurrent('metadata over IPv6 without a config drive',
     const server = await serve(g, { ipv6: 'on-link' }, context);
     const r = await v6agent(g, ['metadata', '--source', 'ipv6']);
     expect(r.code).toBe(1);
-    expect(server.for('/openstack')).toEqual([expect.objectContaining({ remote: `${ll}%br0`, status: 404 })]);
+    expect(server.for('/openstack')).toEqual([expect.objectContaining({ remote: `${ll}%md0`, status: 404 })]);
     expect(r.stderr).toMatch(/\/openstack: 404: the port was not identified: the link-local of eth0 \(fe80::[0-9a-f:]+\) is not the EUI-64 of its MAC/);
     expect(r.stderr).toContain(`(${eui64Address('fe80::', g.mac)}; addr_gen_mode 2)`);
   });
