@@ -121,6 +121,9 @@ describe.runIf(gate.run).concurrent('metadata over IPv6 without a config drive',
     console.log(`lab metadata ${c.topology}: apply took ${r.ms.toFixed(0)} ms, the walk ${report.discovery.elapsedMs} ms`);
     expect(report.discovery).toMatchObject({ answered: 'ipv6', origin: 'http://[fe80::a9fe:a9fe%25eth0]/openstack/latest' });
     expect(report.source).toBe('http://[fe80::a9fe:a9fe%25eth0]/openstack/latest');
+    // The network from the service's network_data.json, as from a drive: SLAAC on eth0, no IPv4.
+    expect(g.lab.guestFile('etc/network/interfaces.d/50-v6agent')).toMatch(/iface eth0 inet6 auto\n {4}accept_ra 1\n/);
+    expect(g.lab.guestFile('etc/network/interfaces.d/50-v6agent')).not.toMatch(/inet dhcp/);
     expect(g.lab.guestFile('etc/hostname')).toBe('v6meta\n');
     expect(g.lab.guestFile('etc/hosts')).toMatch(/v6meta\.novalocal v6meta/);
     expect(authorizedKeys(g)).toContain(KEY);
