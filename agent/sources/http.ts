@@ -39,17 +39,24 @@ export async function httpGet(t: HttpTarget, path: string, limits: HttpLimits, s
     let settled = false;
     let connected = false;
     let req: ClientRequest | undefined;
-    const timers: NodeJS.Timeout[] = [];
+    let idle: NodeJS.Timeout | undefined;
     const finish = (r: HttpResult): void => {
       if (settled) return;
       settled = true;
-      for (const x of timers) clearTimeout(x);
+      clearTimeout(connectTimer);
+      clearTimeout(idle);
       signal?.removeEventListener('abort', onAbort);
       req?.destroy();
       resolve(r);
     };
     const fail = (code: string, message: string): void => finish({ ok: false, code, message, connect: !connected });
     const onAbort = (): void => fail('ABORTED', 'another source answered first');
+    /** Restart the read timer: any byte resets the silence allowed. */
+    const touch = (): void => {
+      clearTimeout(idle);
+      idle = setTimeout(() => fail('EREADTIMEOUT', `no data for ${limits.readMs} ms`), limits.readMs);
+    };
+    const connectTimer = setTimeout(() => fail('ETIMEDOUT', `no connection within ${limits.connectMs} ms`), limits.connectMs);
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort);
 
@@ -63,17 +70,10 @@ export async function httpGet(t: HttpTarget, path: string, limits: HttpLimits, s
       agent: false,
       headers: { Host: t.hostHeader, 'User-Agent': 'v6agent', Accept: '*/*', Connection: 'close' },
     });
-    timers.push(setTimeout(() => fail('ETIMEDOUT', `no connection within ${limits.connectMs} ms`), limits.connectMs));
-    let idle: NodeJS.Timeout | undefined;
-    const touch = (): void => {
-      if (idle) clearTimeout(idle);
-      idle = setTimeout(() => fail('EREADTIMEOUT', `no data for ${limits.readMs} ms`), limits.readMs);
-      timers.push(idle);
-    };
     req.on('socket', (s) => {
       s.once('connect', () => {
         connected = true;
-        clearTimeout(timers[0]);
+        clearTimeout(connectTimer);
         touch();
       });
     });
