@@ -11,7 +11,7 @@ import type { SourceDocuments } from './documents.js';
 import { isNoDrive, readDriveDocuments } from './driveSource.js';
 import type { RetryPolicy } from './http.js';
 import { fetchService, ipv4Endpoint, ipv6Endpoint, ServiceFailure, type FetchContext } from './metadataService.js';
-import { addTemporaryRoute, bringLinkUp, checkLinkLocal, ethernetInterfaces, hasIpv4Route, hasMetadataRoute, probeMetadataRoutes, type Candidate, type RouterHint } from './serviceLink.js';
+import { addTemporaryRoute, bringLinkUp, checkLinkLocal, ethernetInterfaces, hasIpv4Route, hasMetadataRoute, probeMetadataRoutes, type Candidate, type LinkCheck, type RouterHint } from './serviceLink.js';
 import { formatAttempt, Timeline } from './timeline.js';
 
 
@@ -49,6 +49,7 @@ const POLICY: RetryPolicy = { attempts: 4, baseDelayMs: 200, maxDelayMs: 2000 };
 const CONNECT_MS = 1000;
 const READ_MS = 3000;
 const PROBE_MS = 1000;
+const PROBE_AFTER_LINK_UP_MS = 4000;
 const DAD_WAIT_MS = 2500;
 
 const isRoot = (): boolean => process.getuid?.() === 0;
@@ -112,11 +113,13 @@ function context(timeline: Timeline, deadline: number, signal?: AbortSignal, con
 }
 
 async function raceIpv6(opts: DiscoverOptions, timeline: Timeline, deadline: number): Promise<{ documents: SourceDocuments } | { failures: string[] }> {
+  let broughtUp = false;
   if (opts.bringUp) {
     const up = new Set(ethernetInterfaces({ up: true }).map((c) => c.name));
     for (const c of ethernetInterfaces({ up: false }).filter((x) => !up.has(x.name))) {
       const start = timeline.now();
       timeline.add('ipv6', c.name, 'link up (addr_gen_mode 0)', start, await bringLinkUp(c.name));
+      broughtUp = true;
     }
   }
   const all = ethernetInterfaces({ up: true });
@@ -125,13 +128,26 @@ async function raceIpv6(opts: DiscoverOptions, timeline: Timeline, deadline: num
     timeline.add('ipv6', '-', 'find interfaces', timeline.now(), 'no Ethernet interface is up with IPv6');
     return { failures: ['ipv6: no Ethernet interface is up with IPv6'] };
   }
+  // Every link-local checked at once: EUI-64, past DAD (a link just brought up needs about a second).
+  const links = new Map(
+    await Promise.all(
+      candidates.map(async (c): Promise<[string, LinkCheck]> => {
+        const start = timeline.now();
+        const link = await checkLinkLocal(c, { mutate: opts.mutate, waitMs: Math.min(DAD_WAIT_MS, Math.max(0, deadline - performance.now())) });
+        timeline.add('ipv6', c.name, 'link-local', start, link.result);
+        return [c.name, link];
+      }),
+    ),
+  );
   // Where the kernel has no route to the service, ask the routers whether they announce one.
   const unrouted = candidates.filter((c) => !hasMetadataRoute(c.name)).map((c) => c.name);
   let hints = new Map<string, RouterHint>();
   if (unrouted.length && isRoot()) {
     const start = timeline.now();
+    // radvd answers a solicitation at most once per MinDelayBetweenRAs (3 s): right after link-up it may be that late.
+    const probeMs = broughtUp ? PROBE_AFTER_LINK_UP_MS : PROBE_MS;
     try {
-      hints = await probeMetadataRoutes(unrouted, Math.max(100, Math.min(PROBE_MS, deadline - performance.now())));
+      hints = await probeMetadataRoutes(unrouted, Math.max(100, Math.min(probeMs, deadline - performance.now())));
       for (const name of unrouted) {
         const h = hints.get(name);
         timeline.add('ipv6', name, 'router solicitation', start, h?.router ? `router ${h.router}${h.announcesMetadata ? ' announces route fe80::a9fe:a9fe/128' : ', no route to fe80::a9fe:a9fe announced'}` : 'no router answered');
@@ -143,7 +159,7 @@ async function raceIpv6(opts: DiscoverOptions, timeline: Timeline, deadline: num
   const controller = new AbortController();
   const failures: string[] = [];
   const tasks = candidates.map((c, i) =>
-    tryInterface(c, i * STAGGER_MS, hints.get(c.name), opts, timeline, deadline, controller.signal).catch((e: unknown) => {
+    tryInterface(c, links.get(c.name)!, i * STAGGER_MS, hints.get(c.name), timeline, deadline, controller.signal).catch((e: unknown) => {
       if (!controller.signal.aborted) failures.push(`ipv6 ${c.name}: ${(e as Error).message}`);
       throw e;
     }),
@@ -160,12 +176,10 @@ async function raceIpv6(opts: DiscoverOptions, timeline: Timeline, deadline: num
   }
 }
 
-async function tryInterface(c: Candidate, delayMs: number, hint: RouterHint | undefined, opts: DiscoverOptions, timeline: Timeline, deadline: number, signal: AbortSignal): Promise<SourceDocuments> {
+async function tryInterface(c: Candidate, link: LinkCheck, delayMs: number, hint: RouterHint | undefined, timeline: Timeline, deadline: number, signal: AbortSignal): Promise<SourceDocuments> {
   if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
   if (signal.aborted) throw new Error('aborted');
   let start = timeline.now();
-  const link = await checkLinkLocal(c, { mutate: opts.mutate, waitMs: Math.min(DAD_WAIT_MS, Math.max(0, deadline - performance.now())) });
-  timeline.add('ipv6', c.name, 'link-local', start, link.result);
   const notIdentified = link.notEui64 ? `the port was not identified: ${link.notEui64}` : undefined;
 
   type Way = { kind: 'route' } | { kind: 'on-link' } | { kind: 'via'; router: string };
