@@ -11,7 +11,7 @@ import type { SourceDocuments } from './documents.js';
 import { isNoDrive, readDriveDocuments } from './driveSource.js';
 import type { RetryPolicy } from './http.js';
 import { fetchService, ipv4Endpoint, ipv6Endpoint, ServiceFailure, type FetchContext } from './metadataService.js';
-import { addTemporaryRoute, bringLinkUp, checkLinkLocal, ethernetInterfaces, hasIpv4Route, hasMetadataRoute, probeMetadataRoutes, type Candidate, type LinkCheck, type RouterHint } from './serviceLink.js';
+import { addTemporaryRoute, bringLinkUp, checkLinkLocal, ethernetInterfaces, hasIpv4Route, hasMetadataRoute, kernelRouters, probeMetadataRoutes, type Candidate, type LinkCheck, type RouterHint } from './serviceLink.js';
 import { formatAttempt, Timeline } from './timeline.js';
 
 
@@ -183,11 +183,13 @@ async function tryInterface(c: Candidate, link: LinkCheck, delayMs: number, hint
   const notIdentified = link.notEui64 ? `the port was not identified: ${link.notEui64}` : undefined;
 
   type Way = { kind: 'route' } | { kind: 'on-link' } | { kind: 'via'; router: string };
+  // No router answered our solicitation in time: one the kernel learnt from an earlier RA will do.
+  const router = hint?.router ?? kernelRouters(c.name)[0];
   const ways: Way[] = hasMetadataRoute(c.name)
     ? [{ kind: 'route' }]
     : hint?.router && hint.announcesMetadata
       ? [{ kind: 'via', router: hint.router }]
-      : [{ kind: 'on-link' }, ...(hint?.router && isRoot() ? [{ kind: 'via' as const, router: hint.router }] : [])];
+      : [{ kind: 'on-link' }, ...(router && isRoot() ? [{ kind: 'via' as const, router }] : [])];
   let last: Error = new Error('not tried');
   for (const [n, way] of ways.entries()) {
     if (signal.aborted || performance.now() >= deadline) break;

@@ -115,15 +115,27 @@ export async function checkLinkLocal(c: Candidate, opts: { mutate: boolean; wait
   return { source: undefined, result: why, notEui64: why };
 }
 
-// /proc/net/ipv6_route: dst plen src plen nexthop metric refcnt use flags dev.
+// /proc/net/ipv6_route: dst plen src plen nexthop metric refcnt use flags dev (hex, no colons).
+function ipv6Routes(iface: string): string[][] {
+  return (readSys('/proc/net/ipv6_route') ?? '')
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f[9] === iface);
+}
+
 const METADATA_HEX = 'fe8000000000000000000000a9fea9fe';
+const RTF_ADDRCONF = 0x40000;
 
 /** A /128 route to fe80::a9fe:a9fe on this interface (learnt from an RA by the kernel, NetworkManager or networkd). */
 export function hasMetadataRoute(iface: string): boolean {
-  return (readSys('/proc/net/ipv6_route') ?? '').split('\n').some((l) => {
-    const f = l.trim().split(/\s+/);
-    return f[0] === METADATA_HEX && f[1] === '80' && f[9] === iface;
-  });
+  return ipv6Routes(iface).some((f) => f[0] === METADATA_HEX && f[1] === '80');
+}
+
+/** The default routers the kernel learnt from RAs on this interface: a way to the service when no RA came to our probe in time. */
+export function kernelRouters(iface: string): string[] {
+  return ipv6Routes(iface)
+    .filter((f) => f[0] === '0'.repeat(32) && f[1] === '00' && (parseInt(f[8] ?? '0', 16) & RTF_ADDRCONF) !== 0)
+    .map((f) => formatIpv6(Buffer.from(f[4]!, 'hex')));
 }
 
 export interface RouterHint {
