@@ -6,11 +6,14 @@ import { CACHE_PATH, type CacheFile } from '../sources/instanceCache.js';
 export function writeCache(cache: CacheFile, path = CACHE_PATH): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
   const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'wx', 0o600);
   try {
-    writeSync(fd, `${JSON.stringify(cache, null, 2)}\n`);
-    fsyncSync(fd);
-    closeSync(fd);
+    const fd = openSync(tmp, 'wx', 0o600);
+    try {
+      writeSync(fd, `${JSON.stringify(cache, null, 2)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
