@@ -8,6 +8,7 @@ import { ExitCode, V6Error, formatWarning, type Warning } from './errors.js';
 import { err, out } from './output.js';
 import { version } from '../package.json';
 import { STACKS } from './plan/types.js';
+import { SOURCE_CHOICES, type SourceChoice } from './model/discovery.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -63,43 +64,69 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 bad or missing input.`);
     .option('--dry-run', 'print a unified diff of every file and change nothing', false)
     .option('--no-probe', 'do not ask the routers; the drive alone decides each mode')
     .option('--probe-timeout <seconds>', 'how long to wait for routers', '2')
+    .addOption(new Option('--source <source>', 'metadata source: auto = config drive, then the service over IPv6, then IPv4 (live default); drive (default under --root)').choices(SOURCE_CHOICES))
+    .option('--metadata-timeout <seconds>', 'total time for finding a metadata source', '10')
     .option('--json', 'print a machine-readable report', false)
     .addHelpText('after', `
+With no config drive, apply asks the metadata service at fe80::a9fe:a9fe on every up interface,
+then 169.254.169.254 if the instance has IPv4. If nothing answers, it writes a fallback
+configuration (IPv6 autoconfiguration on every NIC, DHCPv4 on the first) and exits 1.
 Live, apply asks each interface's routers (Router Solicitation): their M/O flags decide
 the DHCPv6 client, and every disagreement with the drive is reported. --root never probes.
 
 Examples:
   v6agent apply --dry-run
   v6agent apply --config-drive /mnt/config --root /srv/image --distro rocky --iface fa:16:3e:11:22:33=eth0 --json`)
-    .action(async (o: { configDrive?: string; root?: string; distro?: string; stack?: string; iface: string[]; dryRun: boolean; probe: boolean; probeTimeout: string; json: boolean }) => {
+    .action(async (o: { configDrive?: string; root?: string; distro?: string; stack?: string; iface: string[]; dryRun: boolean; probe: boolean; probeTimeout: string; source?: SourceChoice; metadataTimeout: string; json: boolean }) => {
       const probeTimeoutMs = parseSeconds('--probe-timeout', o.probeTimeout);
       if (o.root !== undefined) checkRoot(o.root);
+      const metadataBudgetMs = parseSeconds('--metadata-timeout', o.metadataTimeout);
       const { runApply, formatApplyReport } = await import('./commands/apply.js');
-      const report = await runApply({ configDrive: o.configDrive, root: o.root, distro: o.distro, stack: o.stack, iface: o.iface, dryRun: o.dryRun, probe: o.probe, probeTimeoutMs });
+      const report = await runApply({ configDrive: o.configDrive, root: o.root, distro: o.distro, stack: o.stack, iface: o.iface, dryRun: o.dryRun, probe: o.probe, probeTimeoutMs, source: o.source, metadataBudgetMs });
       if (o.json) out(`${JSON.stringify(report, null, 2)}\n`);
       else {
         printWarnings(report.warnings);
         out(formatApplyReport(report));
       }
+      // The fallback keeps the VM reachable, but the run failed: exit 1 so the journal shows it.
+      if (report.verdict) throw new V6Error(report.verdict);
     });
 
   program
     .command('metadata')
-    .description('print the normalized instance read from the config drive')
+    .description('walk the metadata sources as apply does; print the normalized instance, which source answered and what was tried; write nothing')
     .option('--config-drive <dir>', 'read this directory instead of finding the config drive')
+    .addOption(new Option('--source <source>', 'auto = config drive, then the service over IPv6 (fe80::a9fe:a9fe on every up interface), then IPv4 (169.254.169.254, only with IPv4)').choices(SOURCE_CHOICES).default('auto'))
+    .option('--timeout <seconds>', 'total time for the walk', '10')
+    .option('--cached', 'print the cache the last apply wrote (/run/v6agent/instance.json) instead', false)
     .option('--iface <mac=name>', 'name the NIC with this MAC (repeatable)', collect, [])
     .option('--json', 'print JSON', false)
     .addHelpText('after', `
+A 404 from the IPv6 service means Neutron did not recognise the port: it identifies the VM by the
+MAC inside the source link-local address, which must be the EUI-64 one (addr_gen_mode 0).
+
 Examples:
   v6agent metadata
+  v6agent metadata --source ipv6 --json       test a cloud's IPv6 metadata service from inside a VM
   v6agent metadata --config-drive examples/drives/v6only-static --json`)
-    .action(async (o: { configDrive?: string; iface: string[]; json: boolean }) => {
-      const { runMetadata, metadataJson, formatMetadata } = await import('./commands/metadata.js');
-      const { instance, warnings } = await runMetadata({ configDrive: o.configDrive, iface: o.iface });
+    .action(async (o: { configDrive?: string; source: SourceChoice; timeout: string; cached: boolean; iface: string[]; json: boolean }) => {
+      const budgetMs = parseSeconds('--timeout', o.timeout);
+      const { runMetadata, metadataJson, formatMetadata, formatDiscovery, NoSource } = await import('./commands/metadata.js');
+      if (o.cached) {
+        const { readCache } = await import('./sources/instanceCache.js');
+        const cache = readCache();
+        out(o.json ? `${JSON.stringify(cache, null, 2)}\n` : formatMetadata(cache.instance) + formatDiscovery(cache.instance));
+        return;
+      }
+      const { instance, warnings } = await runMetadata({ configDrive: o.configDrive, iface: o.iface, source: o.source, budgetMs }).catch((e: unknown) => {
+        // Nothing answered: --json still gets the timeline on stdout; the summary goes to stderr, exit 1.
+        if (o.json && e instanceof NoSource) out(`${JSON.stringify({ discovery: e.discovery, error: e.message }, null, 2)}\n`);
+        throw e;
+      });
       if (o.json) out(`${JSON.stringify({ ...(metadataJson(instance) as object), warnings }, null, 2)}\n`);
       else {
         printWarnings(warnings);
-        out(formatMetadata(instance));
+        out(formatMetadata(instance) + formatDiscovery(instance));
       }
     });
 

@@ -1,32 +1,36 @@
 /** Sources → Instance: open the drive, parse its files, build the model. Read-only. */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { discover, type DiscoverOptions } from './sources/compose.js';
+import type { SourceDocuments } from './sources/documents.js';
+import { readDriveDocuments } from './sources/driveSource.js';
 import { type Warnings, usageError } from './errors.js';
 import { buildInstance, type InterfaceNames } from './model/build.js';
 import type { Instance } from './model/instance.js';
 import { interfaceName, parseMac } from './model/names.js';
-import { openConfigDrive, readConfigDrive } from './sources/configDrive.js';
 import { parseJsonObject } from './sources/files.js';
 import { parseMetaData } from './sources/metaData.js';
 import { parseNetworkData } from './sources/networkData.js';
 import { EMPTY_CLOUD_CONFIG, parseUserData } from './sources/userData.js';
 
 export async function loadInstance(configDrive: string | undefined, names: InterfaceNames, warnings: Warnings): Promise<Instance> {
-  const handle = await openConfigDrive(configDrive);
-  try {
-    const drive = readConfigDrive(handle.dir);
-    const meta = parseMetaData(parseJsonObject(drive.metaData!.path, drive.metaData!.text), drive.metaData!.path, warnings);
-    const nd = drive.networkData;
-    const network = nd ? parseNetworkData(parseJsonObject(nd.path, nd.text), nd.path, warnings) : undefined;
-    const cloudConfig = drive.userData ? await parseUserData(drive.userData.bytes, drive.userData.path, warnings) : EMPTY_CLOUD_CONFIG;
-    return buildInstance(
-      { meta, network, cloudConfig, source: `config drive ${join(handle.dir, 'openstack', drive.version)}`, networkFile: nd?.path ?? 'network_data.json' },
-      names,
-      warnings,
-    );
-  } finally {
-    handle.release();
-  }
+  return instanceFromDocuments(await readDriveDocuments(configDrive), names, warnings);
+}
+
+/** Walk the sources (drive → IPv6 service → IPv4 service) and build the model from whichever answered. */
+export async function discoverInstance(opts: DiscoverOptions, names: InterfaceNames, warnings: Warnings): Promise<Instance> {
+  const { documents, discovery } = await discover(opts);
+  return { ...(await instanceFromDocuments(documents, names, warnings)), discovery };
+}
+
+/** The same parsing whatever the source: a drive's files and the service's answers are the same documents. */
+export async function instanceFromDocuments(docs: SourceDocuments, names: InterfaceNames, warnings: Warnings): Promise<Instance> {
+  for (const d of docs.dropped ?? []) warnings.add(d.where, d.message);
+  const meta = parseMetaData(parseJsonObject(docs.metaData.path, docs.metaData.text), docs.metaData.path, warnings);
+  const nd = docs.networkData;
+  const network = nd ? parseNetworkData(parseJsonObject(nd.path, nd.text), nd.path, warnings) : undefined;
+  const cloudConfig = docs.userData ? await parseUserData(docs.userData.bytes, docs.userData.path, warnings) : EMPTY_CLOUD_CONFIG;
+  return buildInstance({ meta, network, cloudConfig, source: docs.origin, networkFile: nd?.path ?? 'network_data.json' }, names, warnings);
 }
 
 /** `--iface MAC=NAME` values → map. */

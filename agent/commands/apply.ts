@@ -1,6 +1,11 @@
 /** `v6agent apply`: drive → model → plan → (preview | write + live changes) → report. */
 import { usageError, Warnings, type Warning } from '../errors.js';
-import { interfaceNames, loadInstance, parseIfaceMappings } from '../load.js';
+import { interfaceNames, parseIfaceMappings } from '../load.js';
+import type { Discovery } from '../model/discovery.js';
+import type { SourceChoice } from '../model/discovery.js';
+import { CACHE_PATH, cacheFile } from '../sources/instanceCache.js';
+import { writeCache } from '../apply/cache.js';
+import { loadForApply } from './applySources.js';
 import type { Instance } from '../model/instance.js';
 import { applyObservations } from '../model/observed.js';
 import { buildPlan, filesToRead } from '../plan/build.js';
@@ -22,6 +27,12 @@ export interface ApplyOptions {
   /** Ask the routers (live only; never under --root). */
   readonly probe: boolean;
   readonly probeTimeoutMs: number;
+  /** Which metadata source(s) to walk; default: drive → IPv6 service → IPv4 service live, the drive under --root. */
+  readonly source?: SourceChoice | undefined;
+  /** Total time for the walk over the sources. */
+  readonly metadataBudgetMs?: number | undefined;
+  /** At boot (`apply --boot`): bring down Ethernet interfaces up, EUI-64, before asking the IPv6 service. */
+  readonly bringUp?: boolean | undefined;
 }
 
 export interface ApplyReport {
@@ -31,6 +42,10 @@ export interface ApplyReport {
   readonly distro: string;
   readonly stack: { readonly name: string; readonly evidence: readonly string[] };
   readonly source: string;
+  /** Which source answered and what was tried (absent when the drive was given). */
+  readonly discovery: Discovery | undefined;
+  /** Nothing answered: the fallback configuration was written; this is what was tried. */
+  readonly verdict: string | undefined;
   readonly interfaces: readonly { name: string; summary: string }[];
   /** What the routers said, where we asked. */
   readonly observed: readonly InterfaceReport[];
@@ -50,7 +65,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
   const root = opts.root ?? '/';
   const warnings = new Warnings();
   const names = interfaceNames(parseIfaceMappings(opts.iface), { sysfs: live, fallback: !live });
-  const declared = await loadInstance(opts.configDrive, names, warnings);
+  const { instance: declared, verdict } = await loadForApply({ configDrive: opts.configDrive, source: opts.source, budgetMs: opts.metadataBudgetMs, live, dryRun: opts.dryRun, bringUp: opts.bringUp }, names, warnings);
   const bare = readTarget(root, live, opts.distro, opts.stack);
   const probe = live && opts.probe;
   // Before the Router Solicitation: the answering RA is processed with the settings we want
@@ -58,7 +73,8 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
   // A failure here (an interface not created yet) is reported once, when the plan's sysctls are set.
   const early = probe && !opts.dryRun ? applySysctls(raProcessingSysctls(declared, bare), new Warnings()) : [];
   const observed = probe ? await observe(declared, opts.probeTimeoutMs, warnings) : [];
-  const instance = observed.length ? applyObservations(declared, observed, warnings) : declared;
+  // The fallback declares no mode: the router deciding it is the point, not a disagreement to warn about.
+  const instance = observed.length ? applyObservations(declared, observed, verdict ? new Warnings() : warnings) : declared;
   const target = withExistingFiles(bare, filesToRead(instance, bare));
   const plan = buildPlan(instance, target, warnings);
 
@@ -66,6 +82,8 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
   const doLive = live && !opts.dryRun;
   const sysctls = doLive ? mergeEarly(early, applySysctls(plan.sysctls, warnings)) : [];
   const actions = doLive ? applyActions(plan.actions, warnings) : [];
+  // The cache describes an instance a source gave us, never the fallback.
+  if (doLive && !verdict) saveCache(instance, warnings);
   const changed = [...files, ...sysctls, ...actions].some((r) => r.status === 'created' || r.status === 'changed' || r.status === 'removed');
   return {
     root,
@@ -74,6 +92,8 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
     distro: target.distro.name,
     stack: { name: target.stack, evidence: target.stackEvidence },
     source: instance.source,
+    discovery: instance.discovery,
+    verdict,
     interfaces: instance.interfaces.map((i) => ({ name: i.name, summary: modeSummary(i) })),
     observed,
     files,
@@ -83,6 +103,14 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
     warnings: warnings.list,
     changed,
   };
+}
+
+function saveCache(instance: Instance, warnings: Warnings): void {
+  try {
+    writeCache(cacheFile(instance, new Date()));
+  } catch (e) {
+    warnings.add(CACHE_PATH, `not written: ${(e as Error).message.split('\n')[0]}`);
+  }
 }
 
 /**
@@ -121,6 +149,7 @@ export function formatApplyReport(r: ApplyReport): string {
   const lines: string[] = [];
   const verb = r.dryRun ? 'would write' : 'wrote';
   lines.push(`v6agent apply: ${r.distro}, ${r.stack.name} (${r.stack.evidence.join('; ')}), from ${r.source}${r.live ? '' : `, into ${r.root}`}${r.dryRun ? ' (dry run)' : ''}`);
+  if (r.discovery) lines.push(`  metadata: ${r.discovery.answered} answered after ${r.discovery.elapsedMs} ms (${r.discovery.attempts.length} steps; \`v6agent metadata\` shows them)`);
   for (const i of r.interfaces) lines.push(`  ${i.name}: ${i.summary}`);
   for (const o of r.observed) lines.push(`  ${o.name}: router says ${o.mode} (from ${o.source}, ${o.elapsedMs.toFixed(0)} ms)`);
   for (const f of r.files) {
@@ -131,6 +160,7 @@ export function formatApplyReport(r: ApplyReport): string {
     if (s.status !== 'unchanged') lines.push(`  ${s.status.padEnd(9)} ${s.what} = ${s.to}${s.from !== undefined ? ` (was ${s.from})` : ''}`);
   }
   for (const n of r.notes) lines.push(`note: ${n}`);
+  if (r.verdict) lines.push('fallback: no metadata source answered; wrote the fallback configuration (IPv6 autoconfiguration on every NIC, DHCPv4 on the first)');
   lines.push(r.changed ? `${verb} ${r.files.filter((f) => f.status !== 'unchanged').length} file(s)` : 'nothing to change: everything is already as planned');
   return `${lines.join('\n')}\n`;
 }

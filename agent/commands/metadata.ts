@@ -1,19 +1,37 @@
 /** `v6agent metadata`: the normalized instance, like `cloud-init query`. */
 import { Warnings, type Warning } from '../errors.js';
-import { interfaceNames, loadInstance, parseIfaceMappings } from '../load.js';
+import { discoverInstance, interfaceNames, parseIfaceMappings } from '../load.js';
 import type { Instance } from '../model/instance.js';
 import { dhcpv6Client, expectedRaFlags } from '../model/modes.js';
+import type { SourceChoice } from '../model/discovery.js';
+import { formatAttempt } from '../sources/timeline.js';
+import { DEFAULT_BUDGET_MS } from './applySources.js';
+
+export { NoSource } from '../sources/compose.js';
 
 export interface MetadataOptions {
   readonly configDrive: string | undefined;
   readonly iface: readonly string[];
+  readonly source?: SourceChoice | undefined;
+  readonly budgetMs?: number | undefined;
 }
 
+/** Walk the same sources as apply and build the same model; change nothing (temporary routes are undone). */
 export async function runMetadata(opts: MetadataOptions): Promise<{ instance: Instance; warnings: readonly Warning[] }> {
   const warnings = new Warnings();
   // Live names where this machine has the NIC; `metadata` still describes every link of the drive.
-  const instance = await loadInstance(opts.configDrive, interfaceNames(parseIfaceMappings(opts.iface), { sysfs: true, fallback: true }), warnings);
+  const names = interfaceNames(parseIfaceMappings(opts.iface), { sysfs: true, fallback: true });
+  const instance = await discoverInstance({ source: opts.source ?? 'auto', configDrive: opts.configDrive, budgetMs: opts.budgetMs ?? DEFAULT_BUDGET_MS, mutate: false }, names, warnings);
   return { instance, warnings: warnings.list };
+}
+
+/** Which source answered, and the timeline of everything tried. */
+export function formatDiscovery(instance: Instance): string {
+  const d = instance.discovery;
+  if (!d) return '';
+  const l = [`source:    ${d.answered} (${d.origin ?? '-'}) after ${d.elapsedMs} ms`, 'tried:'];
+  for (const a of d.attempts) l.push(`  ${formatAttempt(a)}`);
+  return `${l.join('\n')}\n`;
 }
 
 /** The JSON shape: the model plus each mode's meaning, spelled out for scripts. */

@@ -4,6 +4,7 @@
  * safe to write into any file we produce.
  */
 import type { Cidr } from './addr.js';
+import type { Discovery } from './discovery.js';
 import type { Ipv6Mode } from './modes.js';
 
 export interface Route {
@@ -103,6 +104,8 @@ export interface Instance {
   readonly dns: Dns;
   /** Where the facts came from, for reports. */
   readonly source: string;
+  /** Which source answered and what was tried (set when the sources were walked). */
+  readonly discovery?: Discovery;
 }
 
 export function hasIpv4(instance: Instance): boolean {

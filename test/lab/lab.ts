@@ -43,6 +43,8 @@ export interface RouterOptions {
   readonly rdnss?: readonly string[];
   readonly dnssl?: readonly string[];
   readonly mtu?: number;
+  /** Announce `route fe80::a9fe:a9fe/128` as Neutron's radvd does on routed networks (default true). */
+  readonly metadataRoute?: boolean;
 }
 
 export interface LabOptions extends RouterOptions {
@@ -163,8 +165,7 @@ export class Lab {
       ...(m === 'static' ? [] : [`  prefix ${PREFIX}/64 {`, '    AdvOnLink on;', `    AdvAutonomous ${m === 'dhcpv6-stateful' ? 'off' : 'on'};`, '  };']),
       ...(o.rdnss?.length ? [`  RDNSS ${o.rdnss.join(' ')} {`, '  };'] : []),
       ...(o.dnssl?.length ? [`  DNSSL ${o.dnssl.join(' ')} {`, '  };'] : []),
-      '  route fe80::a9fe:a9fe/128 {',
-      '  };',
+      ...(o.metadataRoute === false ? [] : ['  route fe80::a9fe:a9fe/128 {', '  };']),
       '};',
     ];
     const conf = join(this.dir, `${name}.conf`);

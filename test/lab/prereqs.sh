@@ -14,6 +14,7 @@ command -v genisoimage >/dev/null || need+=(genisoimage)
 command -v mkfs.vfat >/dev/null || need+=(dosfstools)
 command -v NetworkManager >/dev/null || need+=(network-manager)
 command -v dbus-daemon >/dev/null || need+=(dbus)
+command -v tcpdump >/dev/null || need+=(tcpdump)
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "lab: installing ${need[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
