@@ -17,6 +17,8 @@ import { Lab } from '../lab/lab.js';
 import { writeLabDrive } from '../lab/drive.js';
 import { linkUp } from '../lab/guest.js';
 import { labGate } from '../lab/requirements.js';
+import { MetadataServer } from '../lab/metadata-server.js';
+import { servedInstance } from '../lab/metadata-instance.js';
 
 requireBinary();
 const help = (...args: string[]): string => spawnSync(BIN, [...args, '--help'], { encoding: 'utf8' }).stdout;
@@ -133,17 +135,24 @@ const gate = labGate();
 describe.runIf(gate.run)('the live examples, in a lab guest', () => {
   let lab: Lab;
   let drive: string;
+  let server: MetadataServer | undefined;
   beforeAll(async () => {
     lab = await Lab.create({ mode: 'dhcpv6-stateless', ipv4: true, guestMac: 'fa:16:3e:5c:e0:01' });
     drive = writeLabDrive(join(lab.dir, 'drive'), { mode: 'dhcpv6-stateless', ipv4: true, mac: 'fa:16:3e:5c:e0:01' });
+    // For the examples that ask a metadata service instead of the drive.
+    server = await MetadataServer.start(lab, { ipv6: 'on-link', ipv4: true, instances: [servedInstance('fa:16:3e:5c:e0:01')] });
     await linkUp(lab);
   });
-  afterAll(() => lab?.destroy());
+  afterAll(async () => {
+    server?.stop();
+    lab?.destroy();
+  });
 
   it.each(live.map((x) => [x.from, x.cmd]))('%s: `%s` runs', async (_from, cmd) => {
     const argv = cmd.split(/\s+/);
     // The guest has no config drive device: hand it the lab's, which describes its port.
-    const args = argv[1] !== 'ra' && !argv.includes('--config-drive') ? [...argv.slice(1), '--config-drive', drive] : argv.slice(1);
+    const asksService = argv.includes('--source') && argv[argv.indexOf('--source') + 1] !== 'drive';
+    const args = argv[1] !== 'ra' && !asksService && !argv.includes('--config-drive') ? [...argv.slice(1), '--config-drive', drive] : argv.slice(1);
     const r = await lab.inGuest([BIN, ...args]);
     checkOutput(argv, { status: 0, ...r });
     if (argv[1] === 'ra') expect(r.stdout).toMatch(/eth0/);

@@ -57,6 +57,17 @@ export interface LabOptions extends RouterOptions {
 
 let counter = 0;
 
+/**
+ * The environment of a guest command: ours, less what points into the host's
+ * /etc (the guest's /etc is its own seeded tree; Node warns on a missing
+ * NODE_EXTRA_CA_CERTS file, which would reach every stderr we assert on).
+ */
+function guestEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+}
+
 /** Processes and namespaces we created, so an interrupted run can still clean up. */
 const live = new Set<Lab>();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -224,7 +235,7 @@ export class Lab {
     ].join(' && ');
     const t0 = performance.now();
     // A UTS namespace too: a live `v6agent apply` sets the host name, which must stay the guest's.
-    const r = await run('ip', ['netns', 'exec', this.guest, 'unshare', '--uts', 'sh', '-c', setup, 'sh', ...argv], { timeout: timeoutMs, killSignal: 'SIGKILL' });
+    const r = await run('ip', ['netns', 'exec', this.guest, 'unshare', '--uts', 'sh', '-c', setup, 'sh', ...argv], { timeout: timeoutMs, killSignal: 'SIGKILL', env: guestEnv() });
     return { ...r, ms: performance.now() - t0 };
   }
 
