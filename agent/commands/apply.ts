@@ -50,7 +50,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
   const declared = await loadInstance(opts.configDrive, names, warnings);
   const observed = live && opts.probe ? await observe(declared, opts.probeTimeoutMs) : [];
   const instance = observed.length ? applyObservations(declared, observed, warnings) : declared;
-  const bare = readTarget(root, live, opts.distro, opts.stack);
+  const bare = await readTarget(root, live, opts.distro, opts.stack);
   const target = withExistingFiles(bare, filesToRead(instance, bare));
   const plan = buildPlan(instance, target, warnings);
 

@@ -7,7 +7,7 @@ import type { Warnings } from '../errors.js';
 import type { Instance } from '../model/instance.js';
 import type { Target } from '../sources/target.js';
 import type { Plan } from './types.js';
-import { networkRenderer } from '../../distro/registry.js';
+import { kernelHandlesRa, networkRenderer } from '../../distro/registry.js';
 import { renderDns } from '../../distro/resolv.js';
 import { renderSysctls } from '../../distro/sysctl.js';
 import { renderHostname } from '../../distro/hostname.js';
@@ -29,7 +29,7 @@ export function buildPlan(instance: Instance, target: Target, warnings: Warnings
   notes.push(...network.notes);
   const dns = renderDns(instance, target);
   notes.push(...dns.notes);
-  const sysctl = renderSysctls(instance, target);
+  const sysctl = kernelHandlesRa(target.stack) ? renderSysctls(instance, target) : { files: [], sysctls: [] };
   const host = renderHostname(instance);
   const keys = renderAuthorizedKeys(instance, target, warnings);
   notes.push(...keys.notes);

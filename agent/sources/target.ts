@@ -2,13 +2,15 @@
  * Read-only facts about the system we render for (the live one, or an image
  * tree under --root) that the plan depends on. Nothing here writes.
  */
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { V6Error, ExitCode } from '../errors.js';
 import { type Distro, detectDistro, distroByName } from '../../distro/detect.js';
 import { MiB, readText } from './files.js';
 import { resolveInRoot } from '../apply/rootPath.js';
 import { STACKS, type Stack } from '../plan/types.js';
+import { detectStack, listDir } from '../../distro/stack.js';
+import { readNetplanFiles, type NetplanFiles } from '../../distro/netplanFiles.js';
 
 /** Who writes /etc/resolv.conf, and so through whom DNS must be configured. */
 export type ResolvOwner = 'file' | 'systemd-resolved' | 'resolvconf' | 'NetworkManager';
@@ -38,15 +40,19 @@ export interface Target {
   readonly eniFragments: ReadonlyMap<string, string>;
   /** cloud-init is installed in this root (it has /etc/cloud). */
   readonly cloudInit: boolean;
+  /** The netplan YAML already there (device IDs to reuse, backend), when the stack is netplan. */
+  readonly netplan: NetplanFiles | undefined;
+  /** Files in /etc/systemd/network (path → text), when the stack is networkd. */
+  readonly networkdFiles: ReadonlyMap<string, string>;
 }
 
 export function inRoot(root: string, path: string): string {
   return root === '/' ? path : join(root, path);
 }
 
-export function readTarget(root: string, live: boolean, distroName: string | undefined, stackName?: string): Target {
+export async function readTarget(root: string, live: boolean, distroName: string | undefined, stackName?: string): Promise<Target> {
   const distro = distroName ? distroByName(distroName) : detect(root);
-  const { stack, evidence } = chooseStack(distro, stackName);
+  const { stack, evidence } = await chooseStack(root, live, stackName);
   return {
     root,
     live,
@@ -59,34 +65,35 @@ export function readTarget(root: string, live: boolean, distroName: string | und
     existing: new Map(),
     eniFragments: stack === 'eni' ? readFragments(root) : new Map(),
     cloudInit: existsSync(inRoot(root, '/etc/cloud')),
+    netplan: stack === 'netplan' ? await readNetplanFiles(root) : undefined,
+    networkdFiles: stack === 'networkd' ? readDir(root, NETWORKD_DIR) : new Map(),
   };
 }
 
-/** `--stack` wins; otherwise the distro's traditional format. */
-function chooseStack(distro: Distro, stackName: string | undefined): { stack: Stack; evidence: string[] } {
+/** `--stack` wins; otherwise what the target runs (distro/stack.ts). */
+async function chooseStack(root: string, live: boolean, stackName: string | undefined): Promise<{ stack: Stack; evidence: readonly string[] }> {
   if (stackName !== undefined) {
     if (!(STACKS as readonly string[]).includes(stackName)) throw new V6Error(`--stack ${stackName}: unknown; use one of ${STACKS.join(', ')}`, ExitCode.usage);
     return { stack: stackName as Stack, evidence: [`--stack ${stackName}`] };
   }
-  return { stack: distro.format, evidence: [`distro ${distro.name} uses ${distro.format}`] };
+  return detectStack(root, live);
+}
+
+const NETWORKD_DIR = '/etc/systemd/network';
+
+function readDir(root: string, dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const name of listDir(root, dir)) {
+    const text = safeRead(resolveInRoot(root, `${dir}/${name}`));
+    if (text !== undefined) out.set(`${dir}/${name}`, text);
+  }
+  return out;
 }
 
 const ENI_DIR = '/etc/network/interfaces.d';
 
 function readFragments(root: string): Map<string, string> {
-  const out = new Map<string, string>();
-  let names: string[] = [];
-  try {
-    names = readdirSync(resolveInRoot(root, ENI_DIR));
-  } catch {
-    return out;
-  }
-  for (const name of names.sort()) {
-    const path = `${ENI_DIR}/${name}`;
-    const text = safeRead(resolveInRoot(root, path));
-    if (text !== undefined) out.set(path, text);
-  }
-  return out;
+  return readDir(root, ENI_DIR);
 }
 
 /** The target with the current text of `paths` (resolved inside the root) added. */

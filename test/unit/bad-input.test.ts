@@ -27,7 +27,7 @@ function drive(name = 'dual-slaac'): string {
 async function apply(configDrive: string, distro = 'debian', iface = IFACE): Promise<{ root: string; report: ApplyReport }> {
   const root = makeRoot();
   cleanup.push(root);
-  return { root, report: await runApply({ configDrive, root, distro, iface, dryRun: false, probe: false, probeTimeoutMs: 0 }) };
+  return { root, report: await runApply({ configDrive, root, distro, stack: distro === 'debian' ? 'eni' : 'ifcfg', iface, dryRun: false, probe: false, probeTimeoutMs: 0 }) };
 }
 
 /** Runs apply, expects a bad-input error matching `message`, and proves the root is untouched. */
@@ -37,7 +37,7 @@ async function expectRejected(configDrive: string, message: RegExp): Promise<voi
   const before = readTree(root);
   let error: unknown;
   try {
-    await runApply({ configDrive, root, distro: 'debian', iface: IFACE, dryRun: false, probe: false, probeTimeoutMs: 0 });
+    await runApply({ configDrive, root, distro: 'debian', stack: 'eni', iface: IFACE, dryRun: false, probe: false, probeTimeoutMs: 0 });
   } catch (e) {
     error = e;
   }
