@@ -16,7 +16,7 @@ import { modeSummary } from './summary.js';
 import { render, type Context } from './template.js';
 import template from '../templates/eni.tmpl';
 import mainTemplate from '../templates/eni-main.tmpl';
-import cloudInitDisabled from '../templates/cloud-init-network-disabled.tmpl';
+import { disableCloudInitNetwork, writtenByCloudInit } from './cloudInit.js';
 
 export const ENI_PATH = '/etc/network/interfaces.d/50-v6agent';
 const MAIN_PATH = '/etc/network/interfaces';
@@ -37,15 +37,9 @@ export function renderEni(instance: Instance, target: Target, warnings: Warnings
   const main = mainFile(target.existing.get(MAIN_PATH));
   if (main !== undefined) files.push({ path: MAIN_PATH, content: main, mode: 0o644 });
   const removals = takeOver(instance, target, warnings);
-  const notes: string[] = [];
-  if (removals.length && target.cloudInit) {
-    files.push({ path: CLOUD_INIT_DISABLE, content: render(cloudInitDisabled, {}), mode: 0o644 });
-    notes.push(`cloud-init's network rendering disabled in ${CLOUD_INIT_DISABLE}`);
-  }
-  return { files, removals, notes };
+  const cloudInit = disableCloudInitNetwork(target, removals, ENI_PATH);
+  return { files: [...files, ...cloudInit.files], removals, notes: cloudInit.notes };
 }
-
-const CLOUD_INIT_DISABLE = '/etc/cloud/cloud.cfg.d/99-v6agent-network.cfg';
 
 /** Interface names a piece of ENI text defines stanzas for. */
 export function eniStanzaNames(text: string): Set<string> {
@@ -69,7 +63,7 @@ function takeOver(instance: Instance, target: Target, warnings: Warnings): Plann
     if (path === ENI_PATH) continue;
     const clash = clashes(text);
     if (clash.length === 0) continue;
-    if (/cloud-init|generated from information provided by the datasource/i.test(text.split('\n').slice(0, 6).join('\n')) || path.endsWith('/50-cloud-init')) {
+    if (writtenByCloudInit(text) || path.endsWith('/50-cloud-init')) {
       removals.push({ path, why: `cloud-init's stanzas for ${clash.join(', ')} would run beside v6agent's` });
     } else {
       report(path, clash);

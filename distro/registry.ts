@@ -8,12 +8,14 @@ import { STACKS, type NetworkPlan, type Stack } from '../agent/plan/types.js';
 import type { Target } from '../agent/sources/target.js';
 import { renderEni } from './eni.js';
 import { renderIfcfg } from './ifcfg.js';
+import { renderNetworkd } from './networkd.js';
 
 export type NetworkRenderer = (instance: Instance, target: Target, warnings: Warnings) => NetworkPlan;
 
 const RENDERERS: Partial<Record<Stack, NetworkRenderer>> = {
   eni: renderEni,
   ifcfg: renderIfcfg,
+  networkd: renderNetworkd,
 };
 
 /**

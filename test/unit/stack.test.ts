@@ -108,7 +108,7 @@ describe('offline detection in an image root', () => {
   });
 
   it('names everything it looked for when nothing is there', async () => {
-    const err = await detectStack(root(), false).catch((e: Error) => e);
+    const err = (await detectStack(root(), false).catch((e: unknown) => e)) as Error;
     expect(err.message).toMatch(/no network stack found in .*: looked for netplan .*NetworkManager .*systemd-networkd .*ifupdown .*initscripts ifcfg.*Pass --stack/);
   });
 });
