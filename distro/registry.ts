@@ -9,12 +9,14 @@ import type { Target } from '../agent/sources/target.js';
 import { renderEni } from './eni.js';
 import { renderIfcfg } from './ifcfg.js';
 import { renderNetworkd } from './networkd.js';
+import { renderNetplan } from './netplan.js';
 
 export type NetworkRenderer = (instance: Instance, target: Target, warnings: Warnings) => NetworkPlan;
 
 const RENDERERS: Partial<Record<Stack, NetworkRenderer>> = {
   eni: renderEni,
   ifcfg: renderIfcfg,
+  netplan: renderNetplan,
   networkd: renderNetworkd,
 };
 

@@ -12,6 +12,9 @@ command -v rdisc6 >/dev/null || need+=(ndisc6)
 command -v sysctl >/dev/null || need+=(procps)
 command -v genisoimage >/dev/null || need+=(genisoimage)
 command -v mkfs.vfat >/dev/null || need+=(dosfstools)
+# netplan → systemd-networkd chain (test/lab/networkd.test.ts, test/golden/netplan-generate.test.ts).
+command -v netplan >/dev/null || need+=(netplan.io)
+[ -x /lib/systemd/systemd-networkd ] || need+=(systemd)
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "lab: installing ${need[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
