@@ -26,7 +26,7 @@ import type { NetworkPlan } from '../agent/plan/types.js';
 import type { Target } from '../agent/sources/target.js';
 import { bondOptions } from './bondOptions.js';
 import { NETPLAN_PATH } from './netplanFiles.js';
-import { deviceIds, takeOverNetplan } from './netplanTakeover.js';
+import { cloudInitFilesToRemove, deviceIds, takeOverNetplan } from './netplanTakeover.js';
 import { stackRoutes } from './routes.js';
 import { modeSummary } from './summary.js';
 import { render, type Context } from './template.js';
@@ -37,7 +37,8 @@ const yamlKey = (id: string): string => (/^[A-Za-z0-9_.-]+$/.test(id) ? id : JSO
 const flow = (items: readonly (string | number)[]): string => `[${items.map(q).join(', ')}]`;
 
 export function renderNetplan(instance: Instance, target: Target, warnings: Warnings): NetworkPlan {
-  const ids = deviceIds(instance, target, warnings);
+  const removed = cloudInitFilesToRemove(instance, target);
+  const ids = deviceIds(instance, target, removed, warnings);
   const nmBackend = target.netplan?.renderer === 'NetworkManager';
   const section = (type: string, kind: Interface['kind']['type']) => {
     const items = instance.interfaces.filter((i) => i.kind.type === kind).map((i) => deviceContext(i, instance, ids, nmBackend, warnings));
@@ -47,7 +48,7 @@ export function renderNetplan(instance: Instance, target: Target, warnings: Warn
     devices: instance.interfaces.map((i) => ({ name: i.name, summary: modeSummary(i) })),
     sections: [...section('ethernets', 'physical'), ...section('bonds', 'bond'), ...section('vlans', 'vlan')],
   };
-  const takeOver = takeOverNetplan(instance, target, ids, warnings);
+  const takeOver = takeOverNetplan(instance, target, removed, ids, warnings);
   const notes = [...takeOver.notes];
   if (target.netplan) notes.push(`netplan drives ${target.netplan.renderer}: run \`netplan apply\` (or reboot) to use ${NETPLAN_PATH}`);
   return { files: [{ path: NETPLAN_PATH, content: render(template, ctx), mode: 0o600 }, ...takeOver.files], removals: takeOver.removals, notes };

@@ -34,9 +34,23 @@ function globMatches(d: NetplanDevice, iface: Interface): boolean {
   return new RegExp(`^${d.matchName.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(iface.name);
 }
 
-/** Interface name → the netplan ID it is written under. */
-export function deviceIds(instance: Instance, target: Target, warnings: Warnings): Map<string, string> {
-  const devices = target.netplan?.devices ?? [];
+/**
+ * cloud-init's files that only configure our interfaces: removed, so their IDs are
+ * not reused (a second run, with the file gone, must write the same YAML).
+ */
+export function cloudInitFilesToRemove(instance: Instance, target: Target): string[] {
+  const np = target.netplan;
+  if (!np) return [];
+  return np.paths.filter((path) => {
+    const devices = np.devices.filter((d) => d.file === path);
+    const cloudInit = path.endsWith('/50-cloud-init.yaml') || writtenByCloudInit(np.texts.get(path) ?? '');
+    return cloudInit && devices.length > 0 && devices.every((d) => instance.interfaces.some((i) => exact(d, i)));
+  });
+}
+
+/** Interface name → the netplan ID it is written under: that of a kept file's definition of the same NIC, else its name. */
+export function deviceIds(instance: Instance, target: Target, removed: readonly string[], warnings: Warnings): Map<string, string> {
+  const devices = (target.netplan?.devices ?? []).filter((d) => !removed.includes(d.file));
   const ids = new Map<string, string>();
   const taken = new Set<string>();
   for (const iface of instance.interfaces) {
@@ -53,7 +67,7 @@ export function deviceIds(instance: Instance, target: Target, warnings: Warnings
   return ids;
 }
 
-export function takeOverNetplan(instance: Instance, target: Target, ids: ReadonlyMap<string, string>, warnings: Warnings): { files: PlannedFile[]; removals: PlannedRemoval[]; notes: string[] } {
+export function takeOverNetplan(instance: Instance, target: Target, removed: readonly string[], ids: ReadonlyMap<string, string>, warnings: Warnings): { files: PlannedFile[]; removals: PlannedRemoval[]; notes: string[] } {
   const np = target.netplan;
   const removals: PlannedRemoval[] = [];
   if (!np) return { files: [], removals, notes: [] };
@@ -64,8 +78,7 @@ export function takeOverNetplan(instance: Instance, target: Target, ids: Readonl
     const globbed = instance.interfaces.filter((i) => devices.some((d) => globMatches(d, i) && d.id !== ids.get(i.name)));
     if (ours.length === 0 && globbed.length === 0) continue;
     const names = ours.map((i) => i.name).join(', ');
-    const cloudInit = path.endsWith('/50-cloud-init.yaml') || writtenByCloudInit(np.texts.get(path) ?? '');
-    if (cloudInit && ours.length && devices.every((d) => instance.interfaces.some((i) => exact(d, i)))) {
+    if (removed.includes(path)) {
       removals.push({ path, why: `cloud-init's netplan config for ${names}; v6agent's ${NETPLAN_PATH} replaces it` });
       continue;
     }

@@ -2,7 +2,7 @@
  * One registry of network renderers, one file per format. The planner asks
  * here by stack; adding a stack is one file plus one line.
  */
-import type { Warnings } from '../agent/errors.js';
+import { ExitCode, V6Error, type Warnings } from '../agent/errors.js';
 import type { Instance } from '../agent/model/instance.js';
 import { STACKS, type NetworkPlan, type Stack } from '../agent/plan/types.js';
 import type { Target } from '../agent/sources/target.js';
@@ -49,6 +49,6 @@ export function registeredStacks(): Stack[] {
 
 export function networkRenderer(stack: Stack): NetworkRenderer {
   const r = RENDERERS[stack];
-  if (!r) throw new Error(`no renderer registered for stack ${stack}`);
+  if (!r) throw new V6Error(`this v6agent cannot write for ${stack} yet; pass --stack with one of ${registeredStacks().join(', ')}`, ExitCode.failure);
   return r;
 }

@@ -5,27 +5,18 @@
  * as a change in what networkd will be given. Needs netplan.io (installed by
  * test/lab/prereqs.sh when root; required under CI=true).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runApply } from '../../agent/commands/apply.js';
 import { makeRoot, readTree, removeRoot, writeTree } from '../helpers.js';
+import { netplanGate, netplanGenerate } from '../netplan.js';
 
 const HERE = 'test/golden';
 const CASES = readdirSync(HERE).filter((d) => existsSync(join(HERE, d, 'drive')));
 const update = process.env.UPDATE_GOLDEN === '1';
 
-function netplanUnavailable(): string | undefined {
-  const has = (): boolean => spawnSync('sh', ['-c', 'command -v netplan'], { stdio: 'ignore' }).status === 0;
-  if (has()) return undefined;
-  if (process.getuid?.() === 0) execFileSync('bash', ['test/lab/prereqs.sh'], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 600_000 });
-  if (has()) return undefined;
-  if (process.env.CI === 'true') throw new Error('netplan is missing under CI (test/lab/prereqs.sh installs netplan.io)');
-  return 'netplan is not installed (apt-get install netplan.io, or run the tests as root)';
-}
-const reason = netplanUnavailable();
-if (reason) console.log(`netplan generate tests skipped: ${reason}`);
+const gate = netplanGate();
 
 let roots: string[] = [];
 afterEach(() => {
@@ -33,13 +24,13 @@ afterEach(() => {
   roots = [];
 });
 
-describe.runIf(!reason).each(CASES)('netplan generate on golden case %s', (name) => {
+describe.runIf(gate.run).each(CASES)('netplan generate on golden case %s', (name) => {
   it('accepts the YAML and generates the expected backend files', async () => {
     const root = makeRoot();
     roots.push(root);
     const { iface } = JSON.parse(readFileSync(join(HERE, name, 'case.json'), 'utf8')) as { iface: string[] };
     const report = await runApply({ configDrive: join(HERE, name, 'drive'), root, distro: 'debian', stack: 'netplan', iface, dryRun: false, probe: false, probeTimeoutMs: 0 });
-    const r = spawnSync('netplan', ['generate', '--root-dir', root], { encoding: 'utf8' });
+    const r = netplanGenerate(root);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     // The backend's files (networkd here; NetworkManager's if a renderer: said so); udev rules and units are netplan's own.
