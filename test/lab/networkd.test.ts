@@ -133,3 +133,16 @@ describe.runIf(gate.run).concurrent.each(CHAINS.flatMap((chain) => FAMILIES.map(
     expect(await lab.guestSysctl('net.ipv6.conf.eth0.use_tempaddr')).toBe('0');
   });
 });
+
+describe.runIf(gate.run).concurrent('live apply sees what is running', () => {
+  it.for(CHAINS)('%s', async (chain, context) => {
+    const { expect } = context;
+    const { lab, mac } = await bringUp(chain, 'slaac', false, context);
+    const drive = writeLabDrive(join(lab.dir, 'drive2'), { mode: 'slaac', ipv4: false, mac });
+    // Live (no --root, no --stack), previewing only: the guest's /run is networkd's.
+    const { stdout } = await lab.inGuest([BIN, 'apply', '--config-drive', drive, '--no-probe', '--dry-run', '--json']);
+    const report = JSON.parse(stdout) as { stack: { name: string; evidence: string[] } };
+    expect(report.stack.name).toBe(chain);
+    expect(report.stack.evidence[0]).toMatch(chain === 'netplan' ? /^running: systemd-networkd with netplan-generated config in \/run$/ : /^running: systemd-networkd \(\/run\/systemd\/netif\/state\)$/);
+  });
+});
