@@ -18,6 +18,7 @@ import type { Instance, Interface } from '../agent/model/instance.js';
 import type { PlannedFile, PlannedRemoval } from '../agent/plan/types.js';
 import type { Target } from '../agent/sources/target.js';
 import { disableCloudInitNetwork, writtenByCloudInit } from './cloudInit.js';
+import { globMatch } from './glob.js';
 import { NETPLAN_PATH, type NetplanDevice } from './netplanFiles.js';
 
 const TYPE_OF: Readonly<Record<Interface['kind']['type'], string>> = { physical: 'ethernets', vlan: 'vlans', bond: 'bonds' };
@@ -31,7 +32,7 @@ function exact(d: NetplanDevice, iface: Interface): boolean {
 
 function globMatches(d: NetplanDevice, iface: Interface): boolean {
   if (d.type !== TYPE_OF[iface.kind.type] || d.mac || !d.matchName || !/[*?[]/.test(d.matchName)) return false;
-  return new RegExp(`^${d.matchName.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(iface.name);
+  return globMatch(d.matchName, iface.name);
 }
 
 /**

@@ -12,6 +12,7 @@ import type { Instance, Interface } from '../agent/model/instance.js';
 import type { PlannedFile, PlannedRemoval } from '../agent/plan/types.js';
 import type { Target } from '../agent/sources/target.js';
 import { disableCloudInitNetwork, writtenByCloudInit } from './cloudInit.js';
+import { globMatch } from './glob.js';
 
 const DIR = '/etc/systemd/network';
 
@@ -54,16 +55,12 @@ function matchSection(text: string): Map<string, string[]> {
   return out;
 }
 
-function glob(pattern: string, name: string): boolean {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(name);
-}
-
 /** Whether a .network file's [Match] applies to the interface: every key given must match (negations are not ours to judge: no). */
 function matches(text: string, iface: Interface): boolean {
   const m = matchSection(text);
   if (m.size === 0) return false;
   const names = m.get('Name');
-  if (names && !names.some((p) => !p.startsWith('!') && glob(p, iface.name))) return false;
+  if (names && !names.some((p) => !p.startsWith('!') && globMatch(p, iface.name))) return false;
   const macs = [...(m.get('MACAddress') ?? []), ...(m.get('PermanentMACAddress') ?? [])].map((x) => x.toLowerCase());
   if (macs.length && !(iface.mac && macs.includes(iface.mac.toLowerCase()))) return false;
   return names !== undefined || macs.length > 0;

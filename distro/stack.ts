@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { resolveInRoot } from '../agent/apply/rootPath.js';
 import { V6Error, ExitCode } from '../agent/errors.js';
 import type { Stack } from '../agent/plan/types.js';
+import { globMatch } from './glob.js';
 import { readNetplanFiles, type NetplanFiles } from './netplanFiles.js';
 
 export interface StackChoice {
@@ -167,11 +168,6 @@ function presetEnables(root: string, unit: string): boolean {
     }
   }
   return false;
-}
-
-function globMatch(glob: string, name: string): boolean {
-  const re = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-  return re.test(name);
 }
 
 function ifcfgRhPlugin(root: string): string | undefined {

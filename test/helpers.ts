@@ -2,6 +2,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { afterEach } from 'vitest';
 
 export const PASSWD = ['root:x:0:0:root:/root:/bin/bash', 'debian:x:1000:1000:Debian:/home/debian:/bin/bash', 'cloud-user:x:1001:1001::/home/cloud-user:/bin/bash', ''].join('\n');
 
@@ -15,6 +16,20 @@ export function makeRoot(): string {
 
 export function removeRoot(root: string): void {
   rmSync(root, { recursive: true, force: true });
+}
+
+/** For one test file: a makeRoot() whose roots are all removed after each test. */
+export function rootPerTest(): () => string {
+  let roots: string[] = [];
+  afterEach(() => {
+    roots.forEach(removeRoot);
+    roots = [];
+  });
+  return () => {
+    const r = makeRoot();
+    roots.push(r);
+    return r;
+  };
 }
 
 /** Every regular file under `dir`, as { '/etc/hosts': text }, skipping `except` paths. */

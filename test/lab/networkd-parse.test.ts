@@ -6,13 +6,13 @@
  * must load every .netdev. Key names and values are thereby checked against
  * the networkd installed here (Debian 12: systemd 252).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import { NAME_PREFIX, killNamespace } from './processes.js';
-import { NETWORKD } from './networkd.js';
+import { prepareRun, spawnNetworkd } from './networkd.js';
 import { labGate } from './requirements.js';
 
 const gate = labGate();
@@ -26,22 +26,10 @@ let serial = 0;
 async function parseLog(dir: string): Promise<string> {
   const ns = `${NAME_PREFIX}${process.pid.toString(36)}xp${(serial++).toString(36)}g`;
   const run = mkdtempSync(join(tmpdir(), `${ns}-`));
-  chmodSync(run, 0o755); // networkd drops to the systemd-network user: it must reach /run/systemd/netif
   try {
     spawnSync('ip', ['netns', 'add', ns]);
-    const script = [
-      `mount -n --bind ${run} /run`,
-      'mkdir -p /run/systemd/netif/links /run/systemd/netif/leases /run/systemd/netif/lldp',
-      'chown -R systemd-network:systemd-network /run/systemd/netif',
-      `mount -n --bind ${join(process.cwd(), dir)} /etc/systemd/network`,
-      'mount -n -o remount,bind,ro /sys',
-      `exec ${NETWORKD}`,
-    ].join(' && ');
-    // No fork between us and networkd (ip netns exec, unshare and sh all exec): child.pid is networkd.
-    const child = spawn('ip', ['netns', 'exec', ns, 'unshare', '-m', '--propagation', 'private', 'sh', '-c', script], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, SYSTEMD_LOG_LEVEL: 'debug', SYSTEMD_LOG_TARGET: 'console' },
-    });
+    prepareRun(run);
+    const child = spawnNetworkd(ns, run, join(process.cwd(), dir), ['ignore', 'pipe', 'pipe']);
     let log = '';
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => child.kill(), 15_000);

@@ -8,7 +8,7 @@
  * without one and we read its state files instead of asking networkctl.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Lab } from './lab.js';
@@ -28,25 +28,34 @@ export interface Networkd {
  * Start networkd in the guest. `etcNetwork`: directory shown as /etc/systemd/network;
  * `runNetwork`: files to place in /run/systemd/network (netplan's output).
  */
-export async function startNetworkd(lab: Lab, opts: { etcNetwork: string; runNetwork?: string }): Promise<Networkd> {
-  const run = join(lab.dir, 'run');
+/** A directory to be networkd's /run: the state dirs it expects, owned by the user it drops to. */
+export function prepareRun(run: string): void {
+  chmodSync(run, 0o755);
   for (const d of ['systemd/netif/links', 'systemd/netif/leases', 'systemd/netif/lldp', 'systemd/network']) mkdirSync(join(run, d), { recursive: true });
   const uid = Number(execFileSync('id', ['-u', 'systemd-network'], { encoding: 'utf8' }).trim());
   const gid = Number(execFileSync('id', ['-g', 'systemd-network'], { encoding: 'utf8' }).trim());
   for (const d of ['systemd/netif', 'systemd/netif/links', 'systemd/netif/leases', 'systemd/netif/lldp']) chownSync(join(run, d), uid, gid);
+}
+
+/**
+ * Spawn networkd in namespace `ns` with its own mounts. Nothing forks between us and it
+ * (ip netns exec, unshare and sh all exec), so the child's pid is networkd's.
+ */
+export function spawnNetworkd(ns: string, run: string, etcNetwork: string, stdio: ('ignore' | 'pipe' | number)[]): ChildProcess {
+  const setup = [`mount -n --bind ${run} /run`, `mount -n --bind ${etcNetwork} /etc/systemd/network`, 'mount -n -o remount,bind,ro /sys', 'exec "$@"'].join(' && ');
+  return spawn('ip', ['netns', 'exec', ns, 'unshare', '-m', '--propagation', 'private', 'sh', '-c', setup, 'sh', NETWORKD], {
+    stdio: stdio as never,
+    env: { ...process.env, SYSTEMD_LOG_LEVEL: 'debug', SYSTEMD_LOG_TARGET: 'console' },
+  });
+}
+
+export async function startNetworkd(lab: Lab, opts: { etcNetwork: string; runNetwork?: string }): Promise<Networkd> {
+  const run = join(lab.dir, 'run');
+  prepareRun(run);
   if (opts.runNetwork) execFileSync('cp', ['-a', `${opts.runNetwork}/.`, join(run, 'systemd/network')]);
   const logPath = join(lab.dir, 'networkd.log');
   const log = openSync(logPath, 'a');
-  const setup = [
-    `mount -n --bind ${run} /run`,
-    `mount -n --bind ${opts.etcNetwork} /etc/systemd/network`,
-    'mount -n -o remount,bind,ro /sys',
-    'exec "$@"',
-  ].join(' && ');
-  const child = spawn('ip', ['netns', 'exec', lab.guest, 'unshare', '-m', '--propagation', 'private', 'sh', '-c', setup, 'sh', NETWORKD], {
-    stdio: ['ignore', log, log],
-    env: { ...process.env, SYSTEMD_LOG_LEVEL: 'debug', SYSTEMD_LOG_TARGET: 'console' },
-  });
+  const child = spawnNetworkd(lab.guest, run, opts.etcNetwork, ['ignore', log, log]);
   const ifindex = async (): Promise<number> => ((await lab.guestJson(['link', 'show', 'dev', 'eth0'])) as { ifindex: number }[])[0]!.ifindex;
   const index = await ifindex();
   const statePath = join(run, 'systemd/netif/links', String(index));

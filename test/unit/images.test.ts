@@ -7,23 +7,14 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatApplyReport, runApply } from '../../agent/commands/apply.js';
 import { registeredStacks } from '../../distro/registry.js';
-import { makeRoot, removeRoot } from '../helpers.js';
+import { rootPerTest } from '../helpers.js';
 import { seedDebian12Cloud, seedRhel10, seedRocky9 } from '../images.js';
 import { netplanGate, netplanGenerate } from '../netplan.js';
 
-let roots: string[] = [];
-const root = (): string => {
-  const r = makeRoot();
-  roots.push(r);
-  return r;
-};
-afterEach(() => {
-  roots.forEach(removeRoot);
-  roots = [];
-});
+const root = rootPerTest();
 
 const MAC = 'fa:16:3e:5c:2a:7e';
 const apply = (r: string, drive = 'dual-dhcpv6-stateless', dryRun = false) =>

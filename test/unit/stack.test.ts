@@ -1,21 +1,12 @@
 /** Stack detection: what an image runs at boot, from its files; never from the distro name. */
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { detectStack } from '../../distro/stack.js';
-import { makeRoot, removeRoot } from '../helpers.js';
+import { rootPerTest } from '../helpers.js';
 import { seedDebian12Cloud, seedDebianIfupdown, seedInitscripts, seedRhel10, seedRocky9 } from '../images.js';
 
-let roots: string[] = [];
-const root = (): string => {
-  const r = makeRoot();
-  roots.push(r);
-  return r;
-};
-afterEach(() => {
-  roots.forEach(removeRoot);
-  roots = [];
-});
+const root = rootPerTest();
 
 describe('offline detection in an image root', () => {
   it('picks netplan with the networkd backend on a Debian 12 cloud image', async () => {

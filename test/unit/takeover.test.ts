@@ -6,22 +6,18 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runApply, type ApplyOptions } from '../../agent/commands/apply.js';
-import { makeRoot, removeRoot } from '../helpers.js';
+import { rootPerTest } from '../helpers.js';
 import { netplanGate, netplanGenerate } from '../netplan.js';
 
-let roots: string[] = [];
+const newRoot = rootPerTest();
+/** An image root with cloud-init installed. */
 const root = (): string => {
-  const r = makeRoot();
-  roots.push(r);
+  const r = newRoot();
   mkdirSync(join(r, 'etc/cloud/cloud.cfg.d'), { recursive: true });
   return r;
 };
-afterEach(() => {
-  roots.forEach(removeRoot);
-  roots = [];
-});
 
 const MAC = 'fa:16:3e:5c:2a:7e';
 const render = (r: string, stack: string, drive = 'dual-slaac', over: Partial<ApplyOptions> = {}) =>
