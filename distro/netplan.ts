@@ -50,7 +50,7 @@ export function renderNetplan(instance: Instance, target: Target, warnings: Warn
   };
   const takeOver = takeOverNetplan(instance, target, removed, ids, warnings);
   const notes = [...takeOver.notes];
-  if (target.netplan) notes.push(`netplan drives ${target.netplan.renderer}: run \`netplan apply\` (or reboot) to use ${NETPLAN_PATH}`);
+  if (target.netplan && target.live) notes.push(`netplan drives ${target.netplan.renderer}: run \`netplan apply\` (or reboot) to use ${NETPLAN_PATH}`);
   return { files: [{ path: NETPLAN_PATH, content: render(template, ctx), mode: 0o600 }, ...takeOver.files], removals: takeOver.removals, notes };
 }
 

@@ -38,7 +38,9 @@ export function renderNetworkd(instance: Instance, target: Target, warnings: War
     if (netdev) files.push({ path: networkdPath(iface.name, 'netdev'), content: render(netdevTemplate, netdev), mode: 0o644 });
   }
   const takeOver = takeOverNetworkd(instance, target, warnings);
-  return { files: [...files, ...takeOver.files], removals: takeOver.removals, notes: takeOver.notes };
+  const names = instance.interfaces.map((i) => i.name).join(' ');
+  const notes = [...takeOver.notes, ...(target.live && names ? [`networkd reads these files when it starts: \`networkctl reload && networkctl reconfigure ${names}\` uses them now`] : [])];
+  return { files: [...files, ...takeOver.files], removals: takeOver.removals, notes };
 }
 
 function networkContext(iface: Interface, instance: Instance): Context {

@@ -24,6 +24,8 @@ import { readNetplanFiles, type NetplanFiles } from './netplanFiles.js';
 export interface StackChoice {
   readonly stack: Stack;
   readonly evidence: readonly string[];
+  /** The netplan YAML read on the way, so it is parsed once. */
+  readonly netplan?: NetplanFiles;
 }
 
 /** Where each piece of evidence is looked for, relative to the root. */
@@ -62,11 +64,12 @@ export async function detectStack(root: string, live: boolean): Promise<StackCho
   const facts = await readFacts(root);
   if (live) {
     const running = runningStack(facts);
-    if (running) return running;
+    if (running) return { ...running, netplan: facts.netplan.files };
   }
   const atBoot = bootStack(root, facts);
   if (!atBoot) throw new V6Error(`no network stack found in ${root}: looked for ${LOOKED_FOR.join('; ')}. Pass --stack eni|ifcfg|netplan|networkmanager|networkd`, ExitCode.badInput);
-  return live ? { stack: atBoot.stack, evidence: ['nothing running yet (no NetworkManager pid, no networkd state, no ifupdown state in /run)', ...atBoot.evidence] } : atBoot;
+  const evidence = live ? ['nothing running yet (no NetworkManager pid, no networkd state, no ifupdown state in /run)', ...atBoot.evidence] : atBoot.evidence;
+  return { stack: atBoot.stack, evidence, netplan: facts.netplan.files };
 }
 
 async function readFacts(root: string): Promise<Facts> {

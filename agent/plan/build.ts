@@ -31,7 +31,8 @@ export function buildPlan(instance: Instance, target: Target, warnings: Warnings
   notes.push(...dns.notes);
   const kernelRa = kernelHandlesRa(target.stack);
   const sysctl = kernelRa ? renderSysctls(instance, target) : { files: [], sysctls: [] };
-  if (!kernelRa && instance.interfaces.some((i) => i.ipv6)) notes.push(`${target.stack} handles RAs itself and rewrites the per-link IPv6 sysctls: EUI-64 and no privacy addresses are set in its own configuration, no sysctl drop-in`);
+  const daemon = target.stack === 'netplan' ? `netplan's backend (${target.netplan?.renderer ?? 'networkd'})` : target.stack;
+  if (!kernelRa && instance.interfaces.some((i) => i.ipv6)) notes.push(`${daemon} handles RAs itself and rewrites the per-link IPv6 sysctls: EUI-64 and no privacy addresses are set in its own configuration, no sysctl drop-in`);
   const host = renderHostname(instance);
   const keys = renderAuthorizedKeys(instance, target, warnings);
   notes.push(...keys.notes);

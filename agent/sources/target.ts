@@ -9,7 +9,7 @@ import { type Distro, detectDistro, distroByName } from '../../distro/detect.js'
 import { MiB, readText } from './files.js';
 import { resolveInRoot } from '../apply/rootPath.js';
 import { STACKS, type Stack } from '../plan/types.js';
-import { detectStack, listDir } from '../../distro/stack.js';
+import { detectStack, listDir, type StackChoice } from '../../distro/stack.js';
 import { readNetplanFiles, type NetplanFiles } from '../../distro/netplanFiles.js';
 
 /** Who writes /etc/resolv.conf, and so through whom DNS must be configured. */
@@ -52,7 +52,7 @@ export function inRoot(root: string, path: string): string {
 
 export async function readTarget(root: string, live: boolean, distroName: string | undefined, stackName?: string): Promise<Target> {
   const distro = distroName ? distroByName(distroName) : detect(root);
-  const { stack, evidence } = await chooseStack(root, live, stackName);
+  const { stack, evidence, netplan } = await chooseStack(root, live, stackName);
   return {
     root,
     live,
@@ -65,13 +65,13 @@ export async function readTarget(root: string, live: boolean, distroName: string
     existing: new Map(),
     eniFragments: stack === 'eni' ? readFragments(root) : new Map(),
     cloudInit: existsSync(inRoot(root, '/etc/cloud')),
-    netplan: stack === 'netplan' ? await readNetplanFiles(root) : undefined,
+    netplan: stack === 'netplan' ? (netplan ?? (await readNetplanFiles(root))) : undefined,
     networkdFiles: stack === 'networkd' ? readDir(root, NETWORKD_DIR) : new Map(),
   };
 }
 
 /** `--stack` wins; otherwise what the target runs (distro/stack.ts). */
-async function chooseStack(root: string, live: boolean, stackName: string | undefined): Promise<{ stack: Stack; evidence: readonly string[] }> {
+async function chooseStack(root: string, live: boolean, stackName: string | undefined): Promise<StackChoice> {
   if (stackName !== undefined) {
     if (!(STACKS as readonly string[]).includes(stackName)) throw new V6Error(`--stack ${stackName}: unknown; use one of ${STACKS.join(', ')}`, ExitCode.usage);
     return { stack: stackName as Stack, evidence: [`--stack ${stackName}`] };

@@ -77,7 +77,7 @@ describe('offline detection in an image root', () => {
     writeFileSync(join(r, 'lib/systemd/systemd-networkd'), '');
     mkdirSync(join(r, 'etc/systemd/system/multi-user.target.wants'), { recursive: true });
     symlinkSync('/lib/systemd/system/systemd-networkd.service', join(r, 'etc/systemd/system/multi-user.target.wants/systemd-networkd.service'));
-    expect(await detectStack(r, false)).toEqual({ stack: 'networkd', evidence: ['systemd-networkd: /lib/systemd/systemd-networkd enabled by symlink'] });
+    expect(await detectStack(r, false)).toMatchObject({ stack: 'networkd', evidence: ['systemd-networkd: /lib/systemd/systemd-networkd enabled by symlink'] });
   });
 
   it('counts a preset as enabled when no symlink says otherwise', async () => {
