@@ -33,7 +33,7 @@ export function makeProgram(): Command {
 Examples:
   v6agent apply                                  configure this VM from its config drive
   v6agent apply --dry-run                        show the diff, change nothing
-  v6agent apply --config-drive examples/drives/dual-slaac --root /tmp/img --distro debian
+  v6agent apply --config-drive examples/drives/dual-slaac --root /tmp/img --distro debian --stack netplan
   v6agent ra                                     what the routers on each interface advertise
   v6agent metadata --json                        the normalized instance, for scripts
 
@@ -54,6 +54,9 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 bad or missing input.`);
     .addHelpText('after', `
 Live, apply asks each interface's routers (Router Solicitation): their M/O flags decide
 the DHCPv6 client, and every disagreement with the drive is reported. --root never probes.
+The network stack is detected from the target (what runs, or what the image runs at boot:
+netplan, NetworkManager, systemd-networkd, ifupdown, initscripts) and reported with its
+evidence; --stack overrides it.
 
 Examples:
   v6agent apply --dry-run

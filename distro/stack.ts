@@ -66,7 +66,7 @@ export async function detectStack(root: string, live: boolean): Promise<StackCho
     const running = runningStack(facts);
     if (running) return { ...running, netplan: facts.netplan.files };
   }
-  const atBoot = bootStack(root, facts);
+  const atBoot = bootStack(facts);
   if (!atBoot) throw new V6Error(`no network stack found in ${root}: looked for ${LOOKED_FOR.join('; ')}. Pass --stack eni|ifcfg|netplan|networkmanager|networkd`, ExitCode.badInput);
   const evidence = live ? ['nothing running yet (no NetworkManager pid, no networkd state, no ifupdown state in /run)', ...atBoot.evidence] : atBoot.evidence;
   return { stack: atBoot.stack, evidence, netplan: facts.netplan.files };
@@ -83,7 +83,7 @@ async function readFacts(root: string): Promise<Facts> {
   };
 }
 
-function bootStack(root: string, f: Facts): StackChoice | undefined {
+function bootStack(f: Facts): StackChoice | undefined {
   const nmLine = (): string => `NetworkManager: ${f.nm.installed} enabled by ${f.nm.enabled}${f.nm.ifcfgRh ? `; ifcfg-rh plugin ${f.nm.ifcfgRh} present` : '; no ifcfg-rh plugin (keyfiles only)'}`;
   const ifupdownInUse = f.ifupdown.installed && f.ifupdown.interfaces && f.ifupdown.enabled === 'symlink';
   if (f.netplan.installed || f.netplan.files.paths.length) {
@@ -97,7 +97,6 @@ function bootStack(root: string, f: Facts): StackChoice | undefined {
   if (f.nm.enabled === 'preset') return { stack: 'networkmanager', evidence: [nmLine()] };
   if (f.networkd.installed && f.networkd.enabled === 'preset') return { stack: 'networkd', evidence: [`systemd-networkd: ${f.networkd.installed} enabled by preset`] };
   if (f.ifupdown.installed && f.ifupdown.interfaces && f.ifupdown.unit) return { stack: 'eni', evidence: [`ifupdown: ${f.ifupdown.installed}, ${ENI_MAIN}, networking.service (not enabled)`] };
-  void root;
   return undefined;
 }
 

@@ -72,6 +72,12 @@ describe('v6agent binary', () => {
     expect(r.stderr).toMatch(/cannot tell the distro from .*os-release; pass --distro/);
   });
 
+  it('exits 3 naming what it looked for when the root has no network stack', () => {
+    const r = v6agent(['apply', '--config-drive', DRIVE, '--root', temp(makeRoot()), '--distro', 'debian']);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/no network stack found in .*: looked for netplan .*\/etc\/netplan\/\*\.yaml.*Pass --stack/);
+  });
+
   it('detects the distro from the root os-release', () => {
     const root = temp(makeRoot());
     writeFileSync(join(root, 'etc/os-release'), 'NAME="Rocky Linux"\nID="rocky"\nID_LIKE="rhel centos fedora"\n');
