@@ -73,12 +73,14 @@ export async function detectStack(root: string, live: boolean): Promise<StackCho
 }
 
 async function readFacts(root: string): Promise<Facts> {
-  const nmInstalled = first(root, NM_BIN);
+  // Installed: the daemon's binary, else its unit file (an enablement symlink needs one).
+  const nmInstalled = first(root, NM_BIN) ?? unitFile(root, 'NetworkManager.service');
+  const networkdInstalled = first(root, NETWORKD_BIN) ?? unitFile(root, 'systemd-networkd.service');
   return {
     netplan: { installed: first(root, [...NETPLAN_GENERATOR, ...NETPLAN_BIN]), files: await readNetplanFiles(root) },
     nm: { installed: nmInstalled, enabled: nmInstalled ? enabled(root, 'NetworkManager.service') : undefined, ifcfgRh: ifcfgRhPlugin(root) },
-    networkd: { installed: first(root, NETWORKD_BIN), enabled: enabled(root, 'systemd-networkd.service') ?? enabled(root, 'systemd-networkd.socket') },
-    ifupdown: { installed: first(root, IFUP_BIN), interfaces: isFile(root, ENI_MAIN), unit: UNIT_DIRS.some((d) => isFile(root, `${d}/networking.service`)), enabled: enabled(root, 'networking.service') },
+    networkd: { installed: networkdInstalled, enabled: networkdInstalled ? (enabled(root, 'systemd-networkd.service') ?? enabled(root, 'systemd-networkd.socket')) : undefined },
+    ifupdown: { installed: first(root, IFUP_BIN), interfaces: isFile(root, ENI_MAIN), unit: unitFile(root, 'networking.service') !== undefined, enabled: enabled(root, 'networking.service') },
     initscripts: isFile(root, INITSCRIPTS),
   };
 }
@@ -96,7 +98,7 @@ function bootStack(f: Facts): StackChoice | undefined {
   // Units only a first-boot preset would enable, and ifupdown installed but not enabled.
   if (f.nm.enabled === 'preset') return { stack: 'networkmanager', evidence: [nmLine()] };
   if (f.networkd.installed && f.networkd.enabled === 'preset') return { stack: 'networkd', evidence: [`systemd-networkd: ${f.networkd.installed} enabled by preset`] };
-  if (f.ifupdown.installed && f.ifupdown.interfaces && f.ifupdown.unit) return { stack: 'eni', evidence: [`ifupdown: ${f.ifupdown.installed}, ${ENI_MAIN}, networking.service (not enabled)`] };
+  if (f.ifupdown.installed && f.ifupdown.interfaces) return { stack: 'eni', evidence: [`ifupdown: ${f.ifupdown.installed}, ${ENI_MAIN}, networking.service ${f.ifupdown.unit ? 'not enabled' : 'not found'}`] };
   return undefined;
 }
 
@@ -181,6 +183,10 @@ function ifcfgRhPlugin(root: string): string | undefined {
     if (exists(root, `${dir}/${IFCFG_RH_PLUGIN}`)) return `${dir}/${IFCFG_RH_PLUGIN}`;
   }
   return undefined;
+}
+
+function unitFile(root: string, unit: string): string | undefined {
+  return first(root, UNIT_DIRS.map((d) => `${d}/${unit}`));
 }
 
 function first(root: string, paths: readonly string[]): string | undefined {

@@ -91,6 +91,15 @@ describe('offline detection in an image root', () => {
     expect(evidence.join('\n')).toMatch(/enabled by preset/);
   });
 
+  it('takes the unit file as proof of installation when the binary is not where it looks', async () => {
+    const r = root();
+    mkdirSync(join(r, 'usr/lib/systemd/system'), { recursive: true });
+    writeFileSync(join(r, 'usr/lib/systemd/system/NetworkManager.service'), '[Service]\n');
+    mkdirSync(join(r, 'etc/systemd/system/multi-user.target.wants'), { recursive: true });
+    symlinkSync('/usr/lib/systemd/system/NetworkManager.service', join(r, 'etc/systemd/system/multi-user.target.wants/NetworkManager.service'));
+    expect((await detectStack(r, false)).evidence).toEqual(['NetworkManager: /usr/lib/systemd/system/NetworkManager.service enabled by symlink; no ifcfg-rh plugin (keyfiles only)']);
+  });
+
   it('does not count NetworkManager that is installed but not enabled', async () => {
     const r = root();
     mkdirSync(join(r, 'usr/sbin'), { recursive: true });
