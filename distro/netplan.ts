@@ -39,9 +39,13 @@ const flow = (items: readonly (string | number)[]): string => `[${items.map(q).j
 export function renderNetplan(instance: Instance, target: Target, warnings: Warnings): NetworkPlan {
   const removed = cloudInitFilesToRemove(instance, target);
   const ids = deviceIds(instance, target, removed, warnings);
-  const nmBackend = target.netplan?.renderer === 'NetworkManager';
+  // The merged renderer: a per-device one on a definition we merge into wins over the global one.
+  const nmBackend = (i: Interface): boolean => {
+    const own = (target.netplan?.devices ?? []).filter((d) => d.id === ids.get(i.name) && d.renderer && !removed.includes(d.file)).pop()?.renderer;
+    return (own ?? target.netplan?.renderer) === 'NetworkManager';
+  };
   const section = (type: string, kind: Interface['kind']['type']) => {
-    const items = instance.interfaces.filter((i) => i.kind.type === kind).map((i) => deviceContext(i, instance, ids, nmBackend, warnings));
+    const items = instance.interfaces.filter((i) => i.kind.type === kind).map((i) => deviceContext(i, instance, ids, nmBackend(i), warnings));
     return items.length ? [{ type, items }] : [];
   };
   const ctx: Context = {

@@ -23,6 +23,8 @@ export interface NetplanDevice {
   readonly mac: string | undefined;
   readonly matchName: string | undefined;
   readonly setName: string | undefined;
+  /** A per-device `renderer:`, which wins over the global one for this definition. */
+  readonly renderer: 'networkd' | 'NetworkManager' | undefined;
 }
 
 export interface NetplanFiles {
@@ -77,7 +79,8 @@ export async function readNetplanFiles(root: string): Promise<NetplanFiles> {
     for (const type of DEVICE_TYPES) {
       for (const [id, def] of Object.entries(record(network[type]) ?? {})) {
         const match = record(record(def)?.match);
-        devices.push({ file: path, type, id, mac: str(match?.macaddress)?.toLowerCase(), matchName: str(match?.name), setName: str(record(def)?.['set-name']) });
+        const r = record(def)?.renderer;
+        devices.push({ file: path, type, id, mac: str(match?.macaddress)?.toLowerCase(), matchName: str(match?.name), setName: str(record(def)?.['set-name']), renderer: r === 'NetworkManager' || r === 'networkd' ? r : undefined });
       }
     }
   }

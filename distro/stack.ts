@@ -106,6 +106,7 @@ function netplanEvidence(f: Facts): string[] {
   const files = f.netplan.files;
   const out = [`netplan: ${f.netplan.installed ?? 'not installed, but'} ${files.paths.length ? `configured by ${files.paths.join(', ')}` : 'no YAML yet'}`];
   out.push(`netplan backend: ${files.renderer}${files.rendererFrom ? ` (renderer: in ${files.rendererFrom})` : ' (default)'}`);
+  for (const d of files.devices) if (d.renderer && d.renderer !== files.renderer) out.push(`netplan backend for ${d.id}: ${d.renderer} (renderer: in ${d.file})`);
   return out;
 }
 

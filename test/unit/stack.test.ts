@@ -35,6 +35,12 @@ describe('offline detection in an image root', () => {
     expect(evidence.join('\n')).toMatch(/netplan backend: NetworkManager \(renderer: in \/etc\/netplan\/99-last\.yaml\)/);
   });
 
+  it('reports a device whose own renderer: differs from the global one', async () => {
+    const r = root();
+    seedDebian12Cloud(r, { cloudInitYaml: 'network:\n  version: 2\n  ethernets:\n    wlan:\n      renderer: NetworkManager\n      match: {name: wl0}\n' });
+    expect((await detectStack(r, false)).evidence).toContain('netplan backend for wlan: NetworkManager (renderer: in /etc/netplan/50-cloud-init.yaml)');
+  });
+
   it('picks NetworkManager with the ifcfg-rh plugin on a Rocky 9 image', async () => {
     const r = root();
     seedRocky9(r);

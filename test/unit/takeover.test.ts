@@ -128,6 +128,15 @@ describe.runIf(netplanGate().run)('netplan, NetworkManager backend', () => {
   });
 });
 
+describe('netplan, per-device renderer', () => {
+  it('works around the NetworkManager backend for a device whose own renderer: says so', async () => {
+    const r = root();
+    put(r, '/etc/netplan/60-admin.yaml', `network:\n  version: 2\n  ethernets:\n    eth0:\n      renderer: NetworkManager\n      match: {macaddress: "${MAC}"}\n`);
+    await render(r, 'netplan', 'v6only-slaac');
+    expect(readFileSync(join(r, 'etc/netplan/90-v6agent.yaml'), 'utf8')).toMatch(/ipv4\.method: disabled/);
+  });
+});
+
 describe('systemd-networkd', () => {
   const CLOUD_INIT_NETWORK = '[Match]\nMACAddress=fa:16:3e:5c:2a:7e\nName=eth0\n\n[Network]\nDHCP=ipv4\n';
 
