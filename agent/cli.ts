@@ -47,7 +47,7 @@ export function makeProgram(): Command {
 Examples:
   v6agent apply                                  configure this VM from its config drive
   v6agent apply --dry-run                        show the diff, change nothing
-  v6agent apply --config-drive examples/drives/dual-slaac --root /tmp/img --distro debian
+  v6agent apply --config-drive examples/drives/dual-slaac --root /tmp/img --distro debian --stack netplan
   v6agent ra                                     what the routers on each interface advertise
   v6agent metadata --json                        the normalized instance, for scripts
 
@@ -73,6 +73,9 @@ then 169.254.169.254 if the instance has IPv4. If nothing answers, it writes a f
 configuration (IPv6 autoconfiguration on every NIC, DHCPv4 on the first) and exits 1.
 Live, apply asks each interface's routers (Router Solicitation): their M/O flags decide
 the DHCPv6 client, and every disagreement with the drive is reported. --root never probes.
+The network stack is detected from the target (what runs, or what the image runs at boot:
+netplan, NetworkManager, systemd-networkd, ifupdown, initscripts) and reported with its
+evidence; --stack overrides it.
 
 Examples:
   v6agent apply --dry-run

@@ -28,7 +28,7 @@ function freshRoot() {
 }
 
 const commands = {
-  v6agent: (drive, root) => [BIN, ['apply', '--config-drive', drive, '--root', root, '--distro', 'debian', '--iface', 'fa:16:3e:5c:2a:7e=eth0']],
+  v6agent: (drive, root) => [BIN, ['apply', '--config-drive', drive, '--root', root, '--distro', 'debian', '--stack', 'eni', '--iface', 'fa:16:3e:5c:2a:7e=eth0']],
   'cloud-init': (drive, root) => [SYSTEM_PYTHON, ['bench/cloudinit-render.py', drive, root]],
 };
 

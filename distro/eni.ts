@@ -15,9 +15,9 @@ import { acceptRa } from './sysctl.js';
 import { keptStanzas } from './eniKeep.js';
 import { modeSummary } from './summary.js';
 import { render, type Context } from './template.js';
-import { disableCloudInitNetwork, writtenByCloudInit } from './takeover.js';
 import template from '../templates/eni.tmpl';
 import mainTemplate from '../templates/eni-main.tmpl';
+import { disableCloudInitNetwork, writtenByCloudInit } from './cloudInit.js';
 
 export const ENI_PATH = '/etc/network/interfaces.d/50-v6agent';
 const MAIN_PATH = '/etc/network/interfaces';
@@ -68,7 +68,7 @@ function takeOver(instance: Instance, target: Target, warnings: Warnings): Plann
     // Only a fragment whose every interface is ours goes: one that also configures a NIC the drive
     // did not match (still present here) would take that NIC's working configuration with it.
     const others = [...eniStanzaNames(text)].filter((n) => n !== 'lo' && !ours.has(n));
-    const fromCloudInit = writtenByCloudInit(path, text);
+    const fromCloudInit = writtenByCloudInit(text, path);
     if (fromCloudInit && others.length) {
       warnings.add(path, `configures ${clash.join(', ')} beside v6agent and also ${others.join(', ')}, which the drive does not describe; kept (remove the stanzas for ${clash.join(', ')} by hand)`);
     } else if (fromCloudInit) {

@@ -19,7 +19,7 @@ import type { Instance } from '../agent/model/instance.js';
 import type { PlannedRemoval } from '../agent/plan/types.js';
 import type { Target } from '../agent/sources/target.js';
 import { IFCFG_DIR } from './ifcfg.js';
-import { writtenByCloudInit } from './takeover.js';
+import { writtenByCloudInit } from './cloudInit.js';
 
 export const NM_CONNECTIONS = '/etc/NetworkManager/system-connections';
 
@@ -48,7 +48,7 @@ export function nmTakeOver(instance: Instance, target: Target, ours: ReadonlySet
     if (!keyfile && !name.startsWith('ifcfg-')) continue; // route files go with their ifcfg file
     const clash = matching(keyfile ? keyfileBinding(text) : ifcfgBinding(name, text));
     if (clash.length === 0) continue;
-    const owner = /^# Written by v6agent/m.test(text) ? "v6agent's ifcfg file from an earlier run" : writtenByCloudInit(path, text) || /origin=cloud-init/.test(text) ? "cloud-init's profile" : undefined;
+    const owner = /^# Written by v6agent/m.test(text) ? "v6agent's ifcfg file from an earlier run" : writtenByCloudInit(text, path) || /origin=cloud-init/.test(text) ? "cloud-init's profile" : undefined;
     if (owner === undefined) {
       warnings.add(path, `also configures ${clash.join(', ')}: NetworkManager keeps both profiles and autoconnects the one with the higher autoconnect-priority (v6agent's is 130); delete this one or set autoconnect=false in it`);
       continue;

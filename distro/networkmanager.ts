@@ -20,7 +20,7 @@ import type { NetworkPlan, PlannedFile } from '../agent/plan/types.js';
 import type { Target } from '../agent/sources/target.js';
 import { NM_CONNECTIONS, nmTakeOver } from './networkmanager-takeover.js';
 import { modeSummary } from './summary.js';
-import { disableCloudInitNetwork } from './takeover.js';
+import { disableCloudInitNetwork } from './cloudInit.js';
 import { render, type Context } from './template.js';
 import template from '../templates/nm-keyfile.tmpl';
 import defaultsTemplate from '../templates/nm-ipv6-defaults.conf.tmpl';

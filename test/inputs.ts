@@ -23,7 +23,7 @@ export function inputs(): {
     return r;
   };
   const run = (configDrive: string, r: string, distro: string, iface: readonly string[]): Promise<ApplyReport> =>
-    runApply({ configDrive, root: r, distro, iface, dryRun: false, probe: false, probeTimeoutMs: 0 });
+    runApply({ configDrive, root: r, distro, stack: distro === 'debian' ? 'eni' : 'ifcfg', iface, dryRun: false, probe: false, probeTimeoutMs: 0 });
   return {
     drive(name = 'dual-slaac') {
       const d = copyDrive(name);

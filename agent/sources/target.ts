@@ -10,6 +10,8 @@ import { MiB, readText } from './files.js';
 import { resolveInRoot } from '../apply/rootPath.js';
 import { STACKS, type Stack } from '../plan/types.js';
 import { readConfigDir, readNmProfiles } from './configDir.js';
+import { detectStack, type StackChoice } from '../../distro/stack.js';
+import { readNetplanFiles, type NetplanFiles } from '../../distro/netplanFiles.js';
 
 /** Who writes /etc/resolv.conf, and so through whom DNS must be configured. */
 export type ResolvOwner = 'file' | 'systemd-resolved' | 'resolvconf' | 'NetworkManager';
@@ -43,15 +45,19 @@ export interface Target {
   readonly cloudInit: boolean;
   /** Live: the interfaces this machine has now (/sys/class/net); undefined for an image. */
   readonly liveInterfaces?: ReadonlySet<string> | undefined;
+  /** The netplan YAML already there (device IDs to reuse, backend), when the stack is netplan. */
+  readonly netplan: NetplanFiles | undefined;
+  /** Files in /etc/systemd/network (path → text), when the stack is networkd. */
+  readonly networkdFiles: ReadonlyMap<string, string>;
 }
 
 export function inRoot(root: string, path: string): string {
   return root === '/' ? path : join(root, path);
 }
 
-export function readTarget(root: string, live: boolean, distroName: string | undefined, stackName?: string): Target {
+export async function readTarget(root: string, live: boolean, distroName: string | undefined, stackName?: string): Promise<Target> {
   const distro = distroName ? distroByName(distroName) : detect(root);
-  const { stack, evidence } = chooseStack(distro, stackName);
+  const { stack, evidence, netplan } = await chooseStack(root, live, stackName);
   return {
     root,
     live,
@@ -66,17 +72,21 @@ export function readTarget(root: string, live: boolean, distroName: string | und
     liveInterfaces: live ? liveInterfaces() : undefined,
     nmProfiles: stack === 'networkmanager' ? readNmProfiles(root) : new Map(),
     cloudInit: existsSync(inRoot(root, '/etc/cloud')),
+    netplan: stack === 'netplan' ? (netplan ?? (await readNetplanFiles(root))) : undefined,
+    networkdFiles: stack === 'networkd' ? readConfigDir(root, NETWORKD_DIR, () => true) : new Map(),
   };
 }
 
-/** `--stack` wins; otherwise the distro's traditional format. */
-function chooseStack(distro: Distro, stackName: string | undefined): { stack: Stack; evidence: string[] } {
+/** `--stack` wins; otherwise what the target runs (distro/stack.ts). */
+async function chooseStack(root: string, live: boolean, stackName: string | undefined): Promise<StackChoice> {
   if (stackName !== undefined) {
     if (!(STACKS as readonly string[]).includes(stackName)) throw new V6Error(`--stack ${stackName}: unknown; use one of ${STACKS.join(', ')}`, ExitCode.usage);
     return { stack: stackName as Stack, evidence: [`--stack ${stackName}`] };
   }
-  return { stack: distro.format, evidence: [`distro ${distro.name} uses ${distro.format}`] };
+  return detectStack(root, live);
 }
+
+const NETWORKD_DIR = '/etc/systemd/network';
 
 const ENI_DIR = '/etc/network/interfaces.d';
 

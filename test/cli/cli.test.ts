@@ -53,13 +53,13 @@ describe('v6agent binary', () => {
   });
 
   it('exits 2 on a malformed --iface', () => {
-    const r = v6agent(['apply', '--config-drive', DRIVE, '--root', temp(makeRoot()), '--distro', 'debian', '--iface', 'eth0']);
+    const r = v6agent(['apply', '--config-drive', DRIVE, '--root', temp(makeRoot()), '--distro', 'debian', '--stack', 'eni', '--iface', 'eth0']);
     expect(r.status).toBe(2);
     expect(r.stderr).toBe('v6agent: --iface eth0: expected MAC=NAME, e.g. fa:16:3e:11:22:33=eth0\n');
   });
 
   it('exits 3 with one line, no stack trace, on a missing drive', () => {
-    const r = v6agent(['apply', '--config-drive', '/nonexistent', '--root', temp(makeRoot()), '--distro', 'debian']);
+    const r = v6agent(['apply', '--config-drive', '/nonexistent', '--root', temp(makeRoot()), '--distro', 'debian', '--stack', 'eni']);
     expect(r.status).toBe(3);
     expect(r.stderr).toBe('v6agent: --config-drive /nonexistent: not a directory\n');
   });
@@ -67,7 +67,7 @@ describe('v6agent binary', () => {
   it('exits 3 naming the file on invalid JSON', () => {
     const d = temp(copyDrive('dual-slaac'));
     writeDriveFile(d, 'network_data.json', '{');
-    const r = v6agent(['apply', '--config-drive', d, '--root', temp(makeRoot()), '--distro', 'debian']);
+    const r = v6agent(['apply', '--config-drive', d, '--root', temp(makeRoot()), '--distro', 'debian', '--stack', 'eni']);
     expect(r.status).toBe(3);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/network_data\.json: is not valid JSON/);
@@ -79,17 +79,23 @@ describe('v6agent binary', () => {
     expect(r.stderr).toMatch(/cannot tell the distro from .*os-release; pass --distro/);
   });
 
+  it('exits 3 naming what it looked for when the root has no network stack', () => {
+    const r = v6agent(['apply', '--config-drive', DRIVE, '--root', temp(makeRoot()), '--distro', 'debian']);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/no network stack found in .*: looked for netplan .*\/etc\/netplan\/\*\.yaml.*Pass --stack/);
+  });
+
   it('detects the distro from the root os-release', () => {
     const root = temp(makeRoot());
     writeFileSync(join(root, 'etc/os-release'), 'NAME="Rocky Linux"\nID="rocky"\nID_LIKE="rhel centos fedora"\n');
-    const r = v6agent(['apply', '--config-drive', DRIVE, '--root', root, '--json']);
+    const r = v6agent(['apply', '--config-drive', DRIVE, '--root', root, '--stack', 'ifcfg', '--json']);
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout).distro).toBe('rocky');
   });
 
   it('reports changes as JSON, then "unchanged" on a second run', () => {
     const root = temp(makeRoot());
-    const args = ['apply', '--config-drive', DRIVE, '--root', root, '--distro', 'debian', '--iface', 'fa:16:3e:5c:2a:7e=eth0', '--json'];
+    const args = ['apply', '--config-drive', DRIVE, '--root', root, '--distro', 'debian', '--stack', 'eni', '--iface', 'fa:16:3e:5c:2a:7e=eth0', '--json'];
     const first = JSON.parse(v6agent(args).stdout);
     expect(first.changed).toBe(true);
     expect(first.files.map((f: { status: string }) => f.status)).toContain('created');
@@ -99,7 +105,7 @@ describe('v6agent binary', () => {
 
   it('prints diffs with --dry-run and writes nothing', () => {
     const root = temp(makeRoot());
-    const r = v6agent(['apply', '--config-drive', DRIVE, '--root', root, '--distro', 'rhel', '--dry-run']);
+    const r = v6agent(['apply', '--config-drive', DRIVE, '--root', root, '--distro', 'rhel', '--stack', 'ifcfg', '--dry-run']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/\+\+\+ b\/etc\/sysconfig\/network-scripts\/ifcfg-eth0/);
     expect(readdirSync(join(root, 'etc'))).toEqual(['passwd']);
@@ -152,7 +158,7 @@ describe('self-contained', () => {
     expect(alone(['--version']).status).toBe(0);
     expect(alone(['--help']).status).toBe(0);
     const root = temp(makeRoot());
-    const r = alone(['apply', '--config-drive', DRIVE, '--root', root, '--distro', 'debian']);
+    const r = alone(['apply', '--config-drive', DRIVE, '--root', root, '--distro', 'debian', '--stack', 'eni']);
     expect(r.status).toBe(0);
     expect(readdirSync(join(root, 'etc/network/interfaces.d'))).toEqual(['50-v6agent']);
     expect(readdirSync(dir)).toEqual(['v6agent']);

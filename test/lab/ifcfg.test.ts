@@ -30,7 +30,7 @@ function render(mode: LabMode, ipv4: boolean): string {
   dirs.push(dir);
   const drive = writeLabDrive(join(dir, 'drive'), { mode, ipv4, mac: MAC });
   mkdirSync(join(dir, 'root')); // --root must be an existing directory
-  const r = spawnSync(BIN, ['apply', '--config-drive', drive, '--root', join(dir, 'root'), '--distro', 'rocky', '--iface', `${MAC}=eth0`], { encoding: 'utf8' });
+  const r = spawnSync(BIN, ['apply', '--config-drive', drive, '--root', join(dir, 'root'), '--distro', 'rocky', '--stack', 'ifcfg', '--iface', `${MAC}=eth0`], { encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(0);
   return join(dir, 'root/etc/sysconfig/network-scripts');
 }

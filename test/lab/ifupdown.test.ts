@@ -30,7 +30,7 @@ async function bringUp(mode: LabMode, ipv4: boolean, { expect, onTestFinished }:
   onTestFinished(() => lab.destroy());
   before?.(lab);
   const drive = writeLabDrive(join(lab.dir, 'drive'), { mode, ipv4, mac });
-  const render = spawnSync(BIN, ['apply', '--config-drive', drive, '--root', lab.guestRoot, '--distro', 'debian', '--iface', `${mac}=eth0`], { encoding: 'utf8' });
+  const render = spawnSync(BIN, ['apply', '--config-drive', drive, '--root', lab.guestRoot, '--distro', 'debian', '--stack', 'eni', '--iface', `${mac}=eth0`], { encoding: 'utf8' });
   expect(render.status, render.stderr).toBe(0);
   await lab.inGuest(['sysctl', '-q', '-p', '/etc/sysctl.d/60-v6agent-eth0.conf']);
   const up = await lab.inGuest(['ifup', '--state-dir', '/run/network', 'eth0'], 20_000);

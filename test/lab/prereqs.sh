@@ -15,6 +15,9 @@ command -v mkfs.vfat >/dev/null || need+=(dosfstools)
 command -v NetworkManager >/dev/null || need+=(network-manager)
 command -v dbus-daemon >/dev/null || need+=(dbus)
 command -v tcpdump >/dev/null || need+=(tcpdump)
+# netplan → systemd-networkd chain (test/lab/networkd.test.ts, test/golden/netplan-generate.test.ts).
+command -v netplan >/dev/null || need+=(netplan.io)
+[ -x /lib/systemd/systemd-networkd ] || need+=(systemd)
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "lab: installing ${need[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive

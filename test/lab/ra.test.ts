@@ -122,7 +122,7 @@ describe.runIf(gate.run).concurrent('apply follows the router', () => {
     const lab = await guestUp({ mode: 'dhcpv6-stateless' }, context);
     const mac = (await lab.guestJson(['link', 'show', 'dev', 'eth0']))[0].address;
     const drive = writeLabDrive(join(lab.dir, 'drive'), { mode: 'legacy', ipv4: false, mac });
-    const { stdout } = await lab.inGuest([BIN, 'apply', '--config-drive', drive, '--json']);
+    const { stdout } = await lab.inGuest([BIN, 'apply', '--config-drive', drive, '--stack', 'eni', '--json']);
     const report = JSON.parse(stdout);
     expect(report.observed[0]).toMatchObject({ name: 'eth0', mode: 'dhcpv6-stateless', source: 'wire' });
     expect(report.warnings.map((w: any) => w.message).join('\n')).toMatch(/legacy ipv6_dhcp \(mode unknown\) but the router \(wire\) announces dhcpv6-stateless; following the router/);
@@ -136,10 +136,10 @@ describe.runIf(gate.run).concurrent('apply follows the router', () => {
     const lab = await guestUp({ mode: 'none' }, context);
     const mac = (await lab.guestJson(['link', 'show', 'dev', 'eth0']))[0].address;
     const drive = writeLabDrive(join(lab.dir, 'drive'), { mode: 'dhcpv6-stateful', ipv4: false, mac });
-    const probed = JSON.parse((await lab.inGuest([BIN, 'apply', '--config-drive', drive, '--probe-timeout', '0.5', '--dry-run', '--json'])).stdout);
+    const probed = JSON.parse((await lab.inGuest([BIN, 'apply', '--config-drive', drive, '--stack', 'eni', '--probe-timeout', '0.5', '--dry-run', '--json'])).stdout);
     expect(probed.observed[0]).toMatchObject({ mode: 'none', source: 'none' });
     expect(probed.interfaces[0].summary).toMatch(/dhcpv6-stateful/);
-    const unprobed = JSON.parse((await lab.inGuest([BIN, 'apply', '--config-drive', drive, '--no-probe', '--dry-run', '--json'])).stdout);
+    const unprobed = JSON.parse((await lab.inGuest([BIN, 'apply', '--config-drive', drive, '--stack', 'eni', '--no-probe', '--dry-run', '--json'])).stdout);
     expect(unprobed.observed).toEqual([]);
   });
 
@@ -150,7 +150,7 @@ describe.runIf(gate.run).concurrent('apply follows the router', () => {
     await lab.inGuest(['ip', 'link', 'set', 'eth0', 'mtu', '1200']);
     const mac = (await lab.guestJson(['link', 'show', 'dev', 'eth0']))[0].address;
     const drive = writeLabDrive(join(lab.dir, 'drive'), { mode: 'slaac', ipv4: false, mac });
-    const report = JSON.parse((await lab.inGuest([BIN, 'apply', '--config-drive', drive, '--dry-run', '--json'])).stdout);
+    const report = JSON.parse((await lab.inGuest([BIN, 'apply', '--config-drive', drive, '--stack', 'eni', '--dry-run', '--json'])).stdout);
     expect(report.observed).toEqual([]);
     expect(report.interfaces[0]).toMatchObject({ name: 'eth0' });
   });
@@ -161,7 +161,7 @@ describe.runIf(gate.run).concurrent('apply follows the router', () => {
     await lab.inGuest(['ip', 'link', 'set', 'eth0', 'down']);
     const mac = (await lab.guestJson(['link', 'show', 'dev', 'eth0']))[0].address;
     const drive = writeLabDrive(join(lab.dir, 'drive'), { mode: 'dhcpv6-stateless', ipv4: false, mac });
-    const { stdout, ms } = await lab.inGuest([BIN, 'apply', '--config-drive', drive, '--probe-timeout', '5', '--dry-run', '--json']);
+    const { stdout, ms } = await lab.inGuest([BIN, 'apply', '--config-drive', drive, '--stack', 'eni', '--probe-timeout', '5', '--dry-run', '--json']);
     expect(JSON.parse(stdout).observed[0]).toMatchObject({ mode: 'none', source: 'none', notes: ['the link is down: no Router Solicitation sent'] });
     expect(ms).toBeLessThan(5000);
   });

@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { sweepStaleLabs } from './processes.js';
 
-const TOOLS = ['ip', 'radvd', 'dnsmasq', 'ifup', 'ifdown', 'dhclient', 'sysctl', 'rdisc6', 'genisoimage', 'mkfs.vfat', 'losetup', 'unshare', 'nmcli', 'NetworkManager', 'dbus-daemon', 'tcpdump'];
+const TOOLS = ['ip', 'radvd', 'dnsmasq', 'ifup', 'ifdown', 'dhclient', 'sysctl', 'rdisc6', 'genisoimage', 'mkfs.vfat', 'losetup', 'unshare', 'nmcli', 'NetworkManager', 'dbus-daemon', 'tcpdump', 'netplan', '/lib/systemd/systemd-networkd'];
 
 function missingTools(): string[] {
   return TOOLS.filter((t) => spawnSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' }).status !== 0);

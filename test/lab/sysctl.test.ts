@@ -44,7 +44,7 @@ describe.runIf(gate.run).concurrent('sysctl drop-in', () => {
     const mac = 'fa:16:3e:5c:90:02';
     const lab = await privacyLab(mac, context);
     const drive = writeLabDrive(join(lab.dir, 'drive'), { mode: 'slaac', ipv4: false, mac });
-    const r = spawnSync(BIN, ['apply', '--config-drive', drive, '--root', lab.guestRoot, '--distro', 'debian', '--iface', `${mac}=eth0`], { encoding: 'utf8' });
+    const r = spawnSync(BIN, ['apply', '--config-drive', drive, '--root', lab.guestRoot, '--distro', 'debian', '--stack', 'eni', '--iface', `${mac}=eth0`], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     await lab.inGuest(['sysctl', '-q', '-p', '/etc/sysctl.d/60-v6agent-eth0.conf']);
     expect(await lab.guestSysctl('net.ipv6.conf.eth0.addr_gen_mode')).toBe('0');

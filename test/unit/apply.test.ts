@@ -22,7 +22,7 @@ const file = (path: string, content: string, mode = 0o644) => ({ path, content, 
 
 /** `apply --root ROOT --distro debian` on a golden case's drive, never probing. */
 const renderOffline = (root: string, drive: string, over: Partial<ApplyOptions> = {}) =>
-  runApply({ configDrive: `test/golden/${drive}/drive`, root, distro: 'debian', iface: [], dryRun: false, probe: false, probeTimeoutMs: 0, ...over });
+  runApply({ configDrive: `test/golden/${drive}/drive`, root, distro: 'debian', stack: 'eni', iface: [], dryRun: false, probe: false, probeTimeoutMs: 0, ...over });
 
 describe('writing files', () => {
   it('creates files with the planned mode and reports them created', async () => {

@@ -50,18 +50,18 @@ describe('profile identity', () => {
 });
 
 describe('what the renderer drops, with a warning', () => {
-  it('a bond option NetworkManager would refuse', () => {
+  it('a bond option NetworkManager would refuse', async () => {
     const warnings = new Warnings();
     const bond = eth({ name: 'bond0', mac: undefined, kind: { type: 'bond', slaves: ['eth0'], mode: 'active-backup', options: { miimon: '100', xmit_hash_policy: 'nonsense', frobnicate: '1' } }, ipv4: { method: 'dhcp' } });
-    const plan = renderNmKeyfile(instance([eth({ bondMaster: 'bond0' }), bond]), readTarget(root(), false, 'rhel', 'networkmanager'), warnings);
+    const plan = renderNmKeyfile(instance([eth({ bondMaster: 'bond0' }), bond]), await readTarget(root(), false, 'rhel', 'networkmanager'), warnings);
     expect(plan.files.find((f) => f.path.endsWith('v6agent-bond0.nmconnection'))!.content).toMatch(/\[bond\]\nmode=active-backup\nmiimon=100\n\n/);
     expect(warnings.list.map((w) => w.message)).toEqual(['bond option xmit_hash_policy=nonsense dropped: NetworkManager does not accept it', 'bond option frobnicate=1 dropped: NetworkManager does not accept it']);
   });
 
-  it('IPv4 nameservers on an instance without IPv4 (NM refuses ipv4.dns with method=disabled)', () => {
+  it('IPv4 nameservers on an instance without IPv4 (NM refuses ipv4.dns with method=disabled)', async () => {
     const warnings = new Warnings();
     const v6only = eth({ ipv6: { mode: 'slaac', addresses: [], gateway: undefined, routes: [] } });
-    const plan = renderNmKeyfile(instance([v6only], ['2001:db8:53::53', '192.0.2.53']), readTarget(root(), false, 'rhel', 'networkmanager'), warnings);
+    const plan = renderNmKeyfile(instance([v6only], ['2001:db8:53::53', '192.0.2.53']), await readTarget(root(), false, 'rhel', 'networkmanager'), warnings);
     expect(plan.files[0]!.content).toMatch(/\[ipv4\]\nmethod=disabled\n\n\[ipv6\]\nmethod=auto\n.*dns=2001:db8:53::53;\nmay-fail=false\n$/s);
     expect(warnings.list).toEqual([{ where: 'NetworkManager profiles', message: 'IPv4 nameservers 192.0.2.53 dropped: no interface has IPv4' }]);
   });
