@@ -79,7 +79,7 @@ evidence; --stack overrides it.
 
 Examples:
   v6agent apply --dry-run
-  v6agent apply --config-drive /mnt/config --root /srv/image --distro rocky --iface fa:16:3e:11:22:33=eth0 --json`)
+  v6agent apply --config-drive /mnt/config --root /srv/image --distro rocky --stack networkmanager --iface fa:16:3e:11:22:33=eth0 --json`)
     .action(async (o: { configDrive?: string; root?: string; distro?: string; stack?: string; iface: string[]; dryRun: boolean; probe: boolean; probeTimeout: string; source?: SourceChoice; metadataTimeout: string; json: boolean }) => {
       const probeTimeoutMs = parseSeconds('--probe-timeout', o.probeTimeout);
       if (o.root !== undefined) checkRoot(o.root);

@@ -41,16 +41,28 @@ export function raProcessingSysctls(instance: Instance, target: Target): Sysctl[
   return instance.interfaces.flatMap((i) => ipv6Sysctls(i, target)).filter((s) => RA_PROCESSING.has(s.proc.slice(s.proc.lastIndexOf('/') + 1)));
 }
 
-export function renderSysctls(instance: Instance, target: Target): { files: PlannedFile[]; sysctls: Sysctl[] } {
+/** The settings that decide which addresses the kernel generates, whoever processes the RAs. */
+const ADDRESS_GENERATION = new Set(['use_tempaddr', 'addr_gen_mode']);
+
+/**
+ * The drop-in per interface, and the sysctls to set live. Where a daemon
+ * (NetworkManager, systemd-networkd) processes RAs in user space, the drop-in
+ * keeps only the address-generation settings and nothing is set live: the
+ * daemon owns accept_ra/autoconf on its links. Those two still matter there:
+ * systemd-sysctl applies them before the daemon starts, and addresses a link
+ * got before the daemon took it over survive the takeover.
+ */
+export function renderSysctls(instance: Instance, target: Target, kernelHandlesRa: boolean): { files: PlannedFile[]; sysctls: Sysctl[] } {
   const files: PlannedFile[] = [];
   const sysctls: Sysctl[] = [];
   for (const iface of instance.interfaces) {
-    const settings = ipv6Sysctls(iface, target);
+    const all = ipv6Sysctls(iface, target);
+    const settings = kernelHandlesRa ? all : all.filter((s) => ADDRESS_GENERATION.has(s.proc.slice(s.proc.lastIndexOf('/') + 1)));
     if (settings.length === 0) continue;
-    sysctls.push(...settings);
+    if (kernelHandlesRa) sysctls.push(...settings);
     files.push({
       path: `/etc/sysctl.d/60-v6agent-${iface.name}.conf`,
-      content: render(template, { iface: iface.name, summary: modeSummary(iface), settings: settings.map((s) => ({ key: s.key, value: s.value })) }),
+      content: render(template, { iface: iface.name, summary: modeSummary(iface), kernelHandlesRa, daemonHandlesRa: !kernelHandlesRa, settings: settings.map((s) => ({ key: s.key, value: s.value })) }),
       mode: 0o644,
     });
   }

@@ -31,9 +31,9 @@ export function buildPlan(instance: Instance, target: Target, warnings: Warnings
   const dns = renderDns(instance, target);
   notes.push(...dns.notes);
   const kernelRa = kernelHandlesRa(target.stack);
-  const sysctl = kernelRa ? renderSysctls(instance, target) : { files: [], sysctls: [] };
+  const sysctl = renderSysctls(instance, target, kernelRa);
   const daemon = target.stack === 'netplan' ? `netplan's backend (${target.netplan?.renderer ?? 'networkd'})` : target.stack;
-  if (!kernelRa && instance.interfaces.some((i) => i.ipv6)) notes.push(`${daemon} handles RAs itself and rewrites the per-link IPv6 sysctls: EUI-64 and no privacy addresses are set in its own configuration, no sysctl drop-in`);
+  if (!kernelRa && instance.interfaces.some((i) => i.ipv6)) notes.push(`${daemon} handles RAs itself and rewrites the per-link IPv6 sysctls: EUI-64 and no privacy addresses are set in its own configuration; the sysctl drop-in keeps only use_tempaddr and addr_gen_mode (for the time before it takes a link over) and nothing is set live`);
   const host = renderHostname(instance);
   const keys = renderAuthorizedKeys(instance, target, warnings);
   notes.push(...keys.notes);

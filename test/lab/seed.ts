@@ -6,7 +6,7 @@
  * which dhclient-script reads before it writes resolv.conf), the resolver
  * (nsswitch.conf, hosts), users (passwd, group), os-release for v6agent.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The user a drive's keys go to on Debian, with a home inside the guest. */
@@ -53,6 +53,9 @@ export function seedGuestTree(root: string): void {
   for (const d of DIRS) mkdirSync(join(root, d), { recursive: true });
   for (const [path, text] of Object.entries(FILES)) writeFileSync(join(root, path), text);
   mkdirSync(join(root, GUEST_USER.home.slice(1)), { recursive: true, mode: 0o755 });
+  // An ifupdown image: networking.service enabled, as `systemctl enable` leaves it (v6agent detects the stack by this).
+  mkdirSync(join(root, 'etc/systemd/system/multi-user.target.wants'), { recursive: true });
+  symlinkSync('/lib/systemd/system/networking.service', join(root, 'etc/systemd/system/multi-user.target.wants/networking.service'));
 }
 
 /** Guest paths that are the lab's own tree (bind-mounted from `root/<path>`). */

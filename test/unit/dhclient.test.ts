@@ -17,7 +17,7 @@ async function render(drive: string, prepare?: (root: string) => void, distro = 
   const root = makeRoot();
   roots.push(root);
   prepare?.(root);
-  await runApply({ configDrive: `test/golden/${drive}/drive`, root, distro, iface: [], dryRun: false, probe: false, probeTimeoutMs: 0 });
+  await runApply({ configDrive: `test/golden/${drive}/drive`, root, distro, stack: distro === 'debian' ? 'eni' : 'ifcfg', iface: [], dryRun: false, probe: false, probeTimeoutMs: 0 });
   return root;
 }
 

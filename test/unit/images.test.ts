@@ -53,6 +53,7 @@ describe('a Debian 12 cloud image (netplan → systemd-networkd, systemd-resolve
         'created /etc/hostname',
         'created /etc/hosts',
         'created /etc/netplan/90-v6agent.yaml',
+        'created /etc/sysctl.d/60-v6agent-eth0.conf',
         'created /etc/systemd/resolved.conf.d/60-v6agent.conf',
         'created /home/debian/.ssh/authorized_keys',
         'removed /etc/netplan/50-cloud-init.yaml',

@@ -171,11 +171,12 @@ describe('systemd-networkd', () => {
     expect(existsSync(join(r, 'etc/systemd/network/10-v6agent-eth0.network'))).toBe(false);
   });
 
-  it('writes no sysctl drop-in and says why: networkd rewrites those sysctls', async () => {
+  it('keeps only address generation in the sysctl drop-in, sets nothing live, and says why: networkd owns accept_ra', async () => {
     const r = root();
     const report = await render(r, 'networkd');
-    expect(report.files.some((f) => f.path.startsWith('/etc/sysctl.d/'))).toBe(false);
+    const dropIn = readFileSync(join(r, 'etc/sysctl.d/60-v6agent-eth0.conf'), 'utf8');
+    expect(dropIn.split('\n').filter((l) => l.startsWith('net.'))).toEqual(['net.ipv6.conf.eth0.use_tempaddr = 0', 'net.ipv6.conf.eth0.addr_gen_mode = 0']);
     expect(report.sysctls).toEqual([]);
-    expect(report.notes.join('\n')).toMatch(/networkd handles RAs itself .* no sysctl drop-in/);
+    expect(report.notes.join('\n')).toMatch(/networkd handles RAs itself .* keeps only use_tempaddr and addr_gen_mode .* nothing is set live/);
   });
 });
