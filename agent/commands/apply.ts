@@ -1,5 +1,5 @@
 /** `v6agent apply`: drive → model → plan → (preview | write + live changes) → report. */
-import { Warnings, type Warning } from '../errors.js';
+import { V6Error, Warnings, type Warning } from '../errors.js';
 import { interfaceNames, loadInstance, parseIfaceMappings } from '../load.js';
 import type { Instance } from '../model/instance.js';
 import { applyObservations } from '../model/observed.js';
@@ -7,6 +7,9 @@ import { buildPlan, filesToRead } from '../plan/build.js';
 import type { InterfaceReport } from '../ra/observe.js';
 import { readTarget, withExistingFiles } from '../sources/target.js';
 import { previewFiles, writeFiles, type FileResult } from '../apply/write.js';
+import { journalPath, readJournal, recoverJournal, STATE_DIR } from '../apply/journal.js';
+import { takeLock } from '../apply/lock.js';
+import { join } from 'node:path';
 import { applyActions, applySysctls, type LiveResult } from '../apply/live.js';
 import { modeSummary } from '../../distro/summary.js';
 
@@ -50,11 +53,36 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
   const declared = await loadInstance(opts.configDrive, names, warnings);
   const observed = live && opts.probe ? await observe(declared, opts.probeTimeoutMs) : [];
   const instance = observed.length ? applyObservations(declared, observed, warnings) : declared;
+  // One run at a time; a killed run's commit is finished or undone before anything is read.
+  const lock = opts.dryRun ? undefined : await osRefusal('cannot take the lock', () => takeLock(live ? LIVE_LOCK : root, join(root, STATE_DIR), LOCK_WAIT_MS));
+  try {
+    if (lock) await osRefusal('cannot finish or undo the interrupted commit', () => recoverJournal(root, warnings));
+    else if (readJournal(root)) warnings.add(journalPath(root), 'an interrupted run left a pending commit; the next apply finishes or undoes it');
+    return await planAndWrite(opts, root, live, instance, observed, warnings);
+  } finally {
+    lock?.release();
+  }
+}
+
+/** An error of the operating system as a V6Error that says what it is (EROFS, EACCES…), never "internal error". */
+async function osRefusal<T>(what: string, act: () => T | Promise<T>): Promise<T> {
+  try {
+    return await act();
+  } catch (e) {
+    throw e instanceof V6Error || !(e as NodeJS.ErrnoException).code ? e : new V6Error(`${what}: ${(e as Error).message}`);
+  }
+}
+
+/** Live, the lock is on /run/v6agent (gone at reboot, like the processes it guards); under --root on the root itself. */
+const LIVE_LOCK = '/run/v6agent';
+const LOCK_WAIT_MS = 30_000;
+
+async function planAndWrite(opts: ApplyOptions, root: string, live: boolean, instance: Instance, observed: InterfaceReport[], warnings: Warnings): Promise<ApplyReport> {
   const bare = readTarget(root, live, opts.distro, opts.stack);
   const target = withExistingFiles(bare, filesToRead(instance, bare));
   const plan = buildPlan(instance, target, warnings);
 
-  const files = opts.dryRun ? previewFiles(root, plan.files, plan.removals) : await writeFiles(root, plan.files, new Date().toISOString().replace(/[:.]/g, '-'), plan.removals);
+  const files = opts.dryRun ? previewFiles(root, plan.files, plan.removals, warnings) : await writeFiles(root, plan.files, new Date().toISOString().replace(/[:.]/g, '-'), plan.removals, warnings);
   const doLive = live && !opts.dryRun;
   const sysctls = doLive ? applySysctls(plan.sysctls, warnings) : [];
   const actions = doLive ? applyActions(plan.actions, warnings) : [];
