@@ -6,7 +6,7 @@
  * following symlinks and must be owned by that user: the checks a root process
  * needs so that it never does what that user could not.
  */
-import { closeSync, constants as C, fchmodSync, fchownSync, fstatSync, lstatSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants as C, existsSync, fchmodSync, fchownSync, fstatSync, lstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { resolveInRoot } from './rootPath.js';
 import type { Owner } from '../plan/types.js';
@@ -30,6 +30,11 @@ export function at(dir: DirHandle, name: string): string {
   return `/proc/self/fd/${dir.fd}/${name}`;
 }
 
+/** Without /proc the paths above reach nothing: say so instead of taking every file for missing. */
+function requireProc(): void {
+  if (!existsSync('/proc/self/fd')) throw new OsError('/proc/self/fd', 'missing (is /proc mounted?); v6agent reaches files through their open directories there');
+}
+
 export function closeDir(dir: DirHandle | undefined): void {
   if (dir) closeSync(dir.fd);
 }
@@ -39,6 +44,7 @@ export class Unsafe extends Error {}
 
 /** Open `host` (trusted: a system directory resolved inside the root); undefined if missing. */
 export function openSystemDir(host: string, create: { mode: number } | undefined, created: string[]): DirHandle | undefined {
+  requireProc();
   try {
     return { fd: openSync(host, C.O_RDONLY | C.O_DIRECTORY), host };
   } catch (e) {
@@ -64,6 +70,7 @@ export function openSystemDir(host: string, create: { mode: number } | undefined
  * the last) and listed in `created`; otherwise a missing one gives undefined.
  */
 export function openUserDir(root: string, dir: string, home: string, user: Owner, create: { mode: number } | undefined, created: string[]): DirHandle | undefined {
+  requireProc();
   const homeParts = home.split('/').filter((p) => p !== '');
   if (homeParts.length === 0) throw new Unsafe(`${join(root, dir)}: the home is /`);
   const below = dir.split('/').filter((p) => p !== '').slice(homeParts.length - 1);

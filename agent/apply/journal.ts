@@ -35,6 +35,8 @@ export interface Journal {
   readonly files: readonly JournalFile[];
   /** Directories this commit created (or may have), outermost first. */
   readonly dirs: readonly string[];
+  /** The state directory's backup folder on this machine: backups of an undone commit are removed up to it. */
+  readonly backupRoot: string;
 }
 
 export function journalPath(root: string): string {
@@ -111,7 +113,11 @@ export function undo(root: string, journal: Journal, warnings?: Warnings): void 
       } else restore(dir, f.name, f.backup);
     });
   }
-  for (const d of [...journal.dirs].reverse()) {
+  // The backups of a commit that did not happen describe nothing: remove them too.
+  const backups = journal.files.flatMap((f) => (f.backup ? [f.backup] : []));
+  for (const b of backups) ignoreMissing(() => unlinkSync(b));
+  const backupDirs = new Set(backups.flatMap((b) => parentsUpTo(b, journal.backupRoot)));
+  for (const d of [...[...journal.dirs].reverse(), ...[...backupDirs].sort((a, b) => b.length - a.length)]) {
     try {
       rmdirSync(d);
     } catch {
@@ -119,6 +125,13 @@ export function undo(root: string, journal: Journal, warnings?: Warnings): void 
     }
   }
   syncDirs(journal.files.map((f) => f.dir));
+}
+
+/** The directories between `path` and `top` (exclusive), innermost first. */
+function parentsUpTo(path: string, top: string): string[] {
+  const out: string[] = [];
+  for (let d = dirname(path); d.startsWith(`${top}/`); d = dirname(d)) out.push(d);
+  return out;
 }
 
 /** Make `name` in `dir` byte-identical to `backup` again (content, mode, owner), via temp + rename. */

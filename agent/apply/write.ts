@@ -140,7 +140,7 @@ async function commit(root: string, slots: Slot[], changes: Slot[], removing: { 
     ...removing.map((m): JournalFile => ({ path: m.r.path, dir: m.dir.host, name: m.name, backup: backUp(m.r.path, m.before) })),
   ];
   const dirs = changes.filter((s) => !s.dir).flatMap((s) => missingDirs(s.dirHost));
-  const journal = { pid: process.pid, files: entries, dirs: [...new Set(dirs)] };
+  const journal = { pid: process.pid, files: entries, dirs: [...new Set(dirs)], backupRoot: join(root, STATE_DIR, 'backup') };
   writeJournal(root, { ...journal, state: 'writing' });
 
   const fds: number[] = [];

@@ -75,7 +75,8 @@ async function osRefusal<T>(what: string, act: () => T | Promise<T>): Promise<T>
 
 /** Live, the lock is on /run/v6agent (gone at reboot, like the processes it guards); under --root on the root itself. */
 const LIVE_LOCK = '/run/v6agent';
-const LOCK_WAIT_MS = 30_000;
+/** How long a second run waits for the first; V6AGENT_TEST_LOCK_WAIT_MS (test-only) shortens it. */
+const LOCK_WAIT_MS = Number(process.env.V6AGENT_TEST_LOCK_WAIT_MS) || 30_000;
 
 async function planAndWrite(opts: ApplyOptions, root: string, live: boolean, instance: Instance, observed: InterfaceReport[], warnings: Warnings): Promise<ApplyReport> {
   const bare = readTarget(root, live, opts.distro, opts.stack);
