@@ -7,10 +7,10 @@
  *   committing  every temp is complete and fsynced → rename the rest into place
  *   rollback    a rename failed → put every file back from its backup
  */
-import { closeSync, constants as C, fchmodSync, fchownSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants as C, fchmodSync, fchownSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import type { Warnings } from '../errors.js';
+import { V6Error, type Warnings } from '../errors.js';
 import { at, closeDir, type DirHandle, openSystemDir, openUserDir, readAt, readPath, Unsafe } from './dirFd.js';
 
 export const STATE_DIR = '/var/lib/v6agent';
@@ -26,7 +26,7 @@ export interface JournalFile {
   /** Byte-exact copy (with mode and owner) of what the file was; absent if it did not exist. */
   readonly backup?: string;
   /** Under a user's home: reopened only through that user's own directories. */
-  readonly home?: { readonly home: string; readonly dirPath: string; readonly uid: number; readonly gid: number };
+  readonly home?: { readonly home: string; readonly dirPath: string; readonly uid: number; readonly gid: number; readonly dirMode?: number };
 }
 
 export interface Journal {
@@ -43,10 +43,20 @@ export function journalPath(root: string): string {
   return join(root, STATE_DIR, 'journal.json');
 }
 
+/**
+ * Create `dir` (at or below the state directory): what is above it (/var/lib)
+ * gets the usual 0755, the state directory and below 0700 — backups are private.
+ */
+export function makeStateDir(dir: string): void {
+  const at = dir.lastIndexOf(STATE_DIR);
+  if (at >= 0) mkdirSync(dir.slice(0, at + STATE_DIR.length - 'v6agent'.length - 1), { recursive: true, mode: 0o755 });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
 /** Replace the journal atomically and durably. */
 export function writeJournal(root: string, journal: Journal): void {
   const path = journalPath(root);
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  makeStateDir(dirname(path));
   const temp = `${path}.${randomBytes(8).toString('hex')}`;
   const fd = openSync(temp, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600);
   try {
@@ -85,7 +95,8 @@ export function recoverJournal(root: string, warnings: Warnings): void {
     rollForward(root, journal, warnings);
     warnings.add(where, `finished its commit: ${journal.files.map((f) => f.path).join(', ')}`);
   } else {
-    undo(root, journal, warnings);
+    const left = undo(root, journal, warnings);
+    if (left.length) throw new V6Error(`${journalPath(root)}: the interrupted run (pid ${journal.pid}) cannot be undone: ${left.join('; ')}; nothing else done`);
     warnings.add(where, journal.state === 'writing' ? 'had replaced nothing; removed its temp files' : 'put back every file it had replaced');
   }
   clearJournal(root);
@@ -96,23 +107,31 @@ function rollForward(root: string, journal: Journal, warnings: Warnings): void {
     withDir(root, f, warnings, (dir) => {
       if (f.temp === undefined) return ignoreMissing(() => unlinkSync(at(dir, f.name)));
       ignoreMissing(() => renameSync(at(dir, f.temp!), at(dir, f.name)));
+      if (f.home?.dirMode !== undefined) fchmodSync(dir.fd, f.home.dirMode);
     });
   }
   syncDirs(journal.files.map((f) => f.dir));
 }
 
 /** Put every file back as its backup has it, remove every temp and every directory this commit created. */
-export function undo(root: string, journal: Journal, warnings?: Warnings): void {
+export function undo(root: string, journal: Journal, warnings?: Warnings): string[] {
+  const problems: string[] = [];
   for (const f of journal.files) {
-    withDir(root, f, warnings, (dir) => {
-      if (f.temp !== undefined) ignoreMissing(() => unlinkSync(at(dir, f.temp!)));
-      // While "writing" nothing was replaced yet: the targets are as they were.
-      if (journal.state === 'writing') return;
-      if (f.backup === undefined) {
-        if (f.temp !== undefined) ignoreMissing(() => unlinkSync(at(dir, f.name)));
-      } else restore(dir, f.name, f.backup);
-    });
+    // Each file on its own: one that cannot be put back must not keep the others from it.
+    try {
+      withDir(root, f, warnings, (dir) => {
+        if (f.temp !== undefined && exists(at(dir, f.temp))) unlinkSync(at(dir, f.temp));
+        // While "writing" nothing was replaced yet: the targets are as they were.
+        if (journal.state === 'writing') return;
+        if (f.backup === undefined) {
+          if (f.temp !== undefined && exists(at(dir, f.name))) unlinkSync(at(dir, f.name));
+        } else restore(dir, f.name, f.backup);
+      });
+    } catch (e) {
+      problems.push(`${join(f.dir, f.name)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
   }
+  if (problems.length) return problems;
   // The backups of a commit that did not happen describe nothing: remove them too.
   const backups = journal.files.flatMap((f) => (f.backup ? [f.backup] : []));
   for (const b of backups) ignoreMissing(() => unlinkSync(b));
@@ -125,6 +144,16 @@ export function undo(root: string, journal: Journal, warnings?: Warnings): void 
     }
   }
   syncDirs(journal.files.map((f) => f.dir));
+  return problems;
+}
+
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The directories between `path` and `top` (exclusive), innermost first. */

@@ -13,6 +13,7 @@
 import { closeSync, constants as C, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { V6Error } from '../errors.js';
+import { makeStateDir } from './journal.js';
 import { sleepSync } from './testPoint.js';
 
 export interface Lock {
@@ -44,7 +45,7 @@ export async function takeLock(dir: string, stateDir: string, waitMs: number): P
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const flock = process.env.V6AGENT_TEST_NO_FLOCK ? undefined : await loadFlock();
   if (flock) return withFlock(dir, flock, waitMs);
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  makeStateDir(stateDir);
   return withPidFile(join(stateDir, 'lock.pid'), waitMs);
 }
 

@@ -9,13 +9,13 @@
  * finished or undone by the next run (journal.ts). A second run with the same
  * plan finds nothing to do.
  */
-import { closeSync, constants as C, fchmodSync, fchownSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants as C, fchmodSync, fchownSync, fstatSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, posix } from 'node:path';
 import { V6Error, type Warnings } from '../errors.js';
 import type { PlannedFile, PlannedRemoval } from '../plan/types.js';
 import { unifiedDiff } from './diff.js';
 import { at, closeDir, type Current, type DirHandle, errnoText, OsError, openSystemDir, openUserDir, privileged, readAt, Unsafe } from './dirFd.js';
-import { clearJournal, fsyncPath, type JournalFile, STATE_DIR, TEMP_NAME, tempName, undo, writeJournal } from './journal.js';
+import { clearJournal, fsyncPath, type JournalFile, makeStateDir, STATE_DIR, TEMP_NAME, tempName, undo, writeJournal } from './journal.js';
 import { resolveInRoot } from './rootPath.js';
 import { testPoint } from './testPoint.js';
 
@@ -68,7 +68,8 @@ function compare(root: string, file: PlannedFile, warnings: Warnings | undefined
     dir = openDir(root, file, dirHost, false, []);
     const before = dir ? readAt(dir, name, MAX_BYTES, file.home ? file.owner : undefined) : undefined;
     const sameMeta = before !== undefined && before.mode === file.mode && (!privileged || !file.owner || (before.uid === file.owner.uid && before.gid === file.owner.gid));
-    const status: FileStatus = before === undefined ? 'created' : before.bytes.equals(bytes) && sameMeta ? 'unchanged' : 'changed';
+    const dirOk = !file.home || !file.dir || !dir || (fstatSync(dir.fd).mode & 0o7777) === file.dir.mode;
+    const status: FileStatus = before === undefined ? 'created' : before.bytes.equals(bytes) && sameMeta && dirOk ? 'unchanged' : 'changed';
     return { file, dirHost, name, dir, before, bytes, status };
   } catch (e) {
     closeDir(dir);
@@ -135,7 +136,7 @@ async function commit(root: string, slots: Slot[], changes: Slot[], removing: { 
       name: s.name,
       temp: tempName(s.name),
       ...(s.before ? { backup: backUp(s.file.path, s.before) } : {}),
-      ...(s.file.home && s.file.owner ? { home: { home: s.file.home, dirPath: posix.dirname(s.file.path), uid: s.file.owner.uid, gid: s.file.owner.gid } } : {}),
+      ...(s.file.home && s.file.owner ? { home: { home: s.file.home, dirPath: posix.dirname(s.file.path), uid: s.file.owner.uid, gid: s.file.owner.gid, ...(s.file.dir ? { dirMode: s.file.dir.mode } : {}) } } : {}),
     })),
     ...removing.map((m): JournalFile => ({ path: m.r.path, dir: m.dir.host, name: m.name, backup: backUp(m.r.path, m.before) })),
   ];
@@ -155,9 +156,9 @@ async function commit(root: string, slots: Slot[], changes: Slot[], removing: { 
   } catch (e) {
     fds.forEach((fd) => closeSync(fd));
     fds.length = 0;
-    undo(root, { ...journal, state: 'writing' });
+    const left = undo(root, { ...journal, state: 'writing' });
     clearJournal(root);
-    throw new V6Error(`nothing written: ${e instanceof Unsafe || e instanceof OsError ? e.message : errnoText(e)}`);
+    throw new V6Error(`nothing written: ${e instanceof Unsafe || e instanceof OsError ? e.message : errnoText(e)}${leftOver(left)}`);
   } finally {
     fds.forEach((fd) => closeSync(fd));
   }
@@ -174,12 +175,14 @@ async function commit(root: string, slots: Slot[], changes: Slot[], removing: { 
       step.act();
     } catch (e) {
       writeJournal(root, { ...journal, state: 'rollback' });
-      undo(root, { ...journal, state: 'rollback' });
-      clearJournal(root);
-      throw new V6Error(`${join(step.dir.host, step.entry.name)}: cannot ${step.entry.temp ? 'replace' : 'remove'}: ${errnoText(e)}; every file put back as it was, nothing changed`);
+      const left = undo(root, { ...journal, state: 'rollback' });
+      if (left.length === 0) clearJournal(root);
+      const outcome = left.length === 0 ? 'every file put back as it was, nothing changed' : `NOT all put back${leftOver(left)}; the journal stays for the next run`;
+      throw new V6Error(`${join(step.dir.host, step.entry.name)}: cannot ${step.entry.temp ? 'replace' : 'remove'}: ${errnoText(e)}; ${outcome}`);
     }
     if (i === 0) testPoint('rename');
   }
+  tightenDirs(changes);
   // The renames are durable once their directories are: one fsync per directory.
   new Set(steps.map((s) => s.dir)).forEach((d) => fsyncSync(d.fd));
   testPoint('renamed');
@@ -188,6 +191,8 @@ async function commit(root: string, slots: Slot[], changes: Slot[], removing: { 
   const result = (path: string, status: FileStatus): FileResult => ({ path, status, ...(backups.has(path) ? { backup: backups.get(path)! } : {}) });
   return [...slots.map((s) => result(s.file.path, s.status)), ...removing.map((m) => result(m.r.path, 'removed'))];
 }
+
+const leftOver = (problems: readonly string[]): string => (problems.length ? `; could not undo: ${problems.join('; ')}` : '');
 
 /** Directories from `dir` up to the first that exists, outermost first: the ones a commit may create. */
 function missingDirs(dir: string): string[] {
@@ -218,22 +223,27 @@ function removeStaleTemps(dir: DirHandle): void {
 
 /** The new content in an exclusive temp file beside the target, still open for fsync. */
 function writeTemp(s: Slot, temp: string): number {
-  const fd = openSync(at(s.dir!, temp), C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600);
+  let fd: number | undefined;
   try {
+    fd = openSync(at(s.dir!, temp), C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600);
     writeSync(fd, s.bytes);
     fchmodSync(fd, s.file.mode);
     if (privileged && s.file.owner) fchownSync(fd, s.file.owner.uid, s.file.owner.gid);
-    if (s.file.home && s.file.dir) fchmodSync(s.dir!.fd, s.file.dir.mode);
+    return fd;
   } catch (e) {
-    closeSync(fd);
-    throw new OsError(join(s.dir!.host, temp), 'cannot write', e);
+    if (fd !== undefined) closeSync(fd);
+    throw new OsError(join(s.dir!.host, s.name), 'cannot write its temp file', e);
   }
-  return fd;
+}
+
+/** sshd's StrictModes ignores keys in a ~/.ssh others can write: the key's directory gets its planned mode. */
+function tightenDirs(changes: readonly Slot[]): void {
+  for (const s of changes) if (s.file.home && s.file.dir && s.dir) fchmodSync(s.dir.fd, s.file.dir.mode);
 }
 
 /** A byte-exact copy with the original's mode and owner, in a directory only root can enter. */
 function writeBackup(host: string, before: Current): void {
-  mkdirSync(dirname(host), { recursive: true, mode: 0o700 });
+  makeStateDir(dirname(host));
   const fd = openSync(host, C.O_WRONLY | C.O_CREAT | C.O_TRUNC | C.O_NOFOLLOW, 0o600);
   try {
     writeSync(fd, before.bytes);
