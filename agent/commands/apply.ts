@@ -9,6 +9,7 @@ import { readTarget, withExistingFiles } from '../sources/target.js';
 import { previewFiles, writeFiles, type FileResult } from '../apply/write.js';
 import { journalPath, readJournal, recoverJournal, STATE_DIR } from '../apply/journal.js';
 import { takeLock } from '../apply/lock.js';
+import { testPoint } from '../apply/testPoint.js';
 import { join } from 'node:path';
 import { applyActions, applySysctls, type LiveResult } from '../apply/live.js';
 import { modeSummary } from '../../distro/summary.js';
@@ -49,36 +50,23 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
   const live = opts.root === undefined;
   const root = opts.root ?? '/';
   const warnings = new Warnings();
-  const names = interfaceNames(parseIfaceMappings(opts.iface), { sysfs: live, fallback: !live });
-  const declared = await loadInstance(opts.configDrive, names, warnings);
-  const observed = live && opts.probe ? await observe(declared, opts.probeTimeoutMs) : [];
-  const instance = observed.length ? applyObservations(declared, observed, warnings) : declared;
-  // One run at a time; a killed run's commit is finished or undone before anything is read.
-  const lock = opts.dryRun ? undefined : await osRefusal('cannot take the lock', () => takeLock(live ? LIVE_LOCK : root, join(root, STATE_DIR), LOCK_WAIT_MS));
+  // One run at a time; a killed run's commit is finished or undone before anything else.
+  const lock = opts.dryRun ? undefined : await osRefusal('cannot take the lock', () => takeLock(live ? LIVE_LOCK : root, join(root, STATE_DIR), LOCK_WAIT_MS, live));
   try {
     if (lock) await osRefusal('cannot finish or undo the interrupted commit', () => recoverJournal(root, warnings));
     else if (readJournal(root)) warnings.add(journalPath(root), 'an interrupted run left a pending commit; the next apply finishes or undoes it');
-    return await planAndWrite(opts, root, live, instance, observed, warnings);
+    testPoint('locked');
+    return await applyLocked(opts, root, live, warnings);
   } finally {
     lock?.release();
   }
 }
 
-/** An error of the operating system as a V6Error that says what it is (EROFS, EACCES…), never "internal error". */
-async function osRefusal<T>(what: string, act: () => T | Promise<T>): Promise<T> {
-  try {
-    return await act();
-  } catch (e) {
-    throw e instanceof V6Error || !(e as NodeJS.ErrnoException).code ? e : new V6Error(`${what}: ${(e as Error).message}`);
-  }
-}
-
-/** Live, the lock is on /run/v6agent (gone at reboot, like the processes it guards); under --root on the root itself. */
-const LIVE_LOCK = '/run/v6agent';
-/** How long a second run waits for the first; V6AGENT_TEST_LOCK_WAIT_MS (test-only) shortens it. */
-const LOCK_WAIT_MS = Number(process.env.V6AGENT_TEST_LOCK_WAIT_MS) || 30_000;
-
-async function planAndWrite(opts: ApplyOptions, root: string, live: boolean, instance: Instance, observed: InterfaceReport[], warnings: Warnings): Promise<ApplyReport> {
+async function applyLocked(opts: ApplyOptions, root: string, live: boolean, warnings: Warnings): Promise<ApplyReport> {
+  const names = interfaceNames(parseIfaceMappings(opts.iface), { sysfs: live, fallback: !live });
+  const declared = await loadInstance(opts.configDrive, names, warnings);
+  const observed = live && opts.probe ? await observe(declared, opts.probeTimeoutMs) : [];
+  const instance = observed.length ? applyObservations(declared, observed, warnings) : declared;
   const bare = readTarget(root, live, opts.distro, opts.stack);
   const target = withExistingFiles(bare, filesToRead(instance, bare));
   const plan = buildPlan(instance, target, warnings);
@@ -105,6 +93,20 @@ async function planAndWrite(opts: ApplyOptions, root: string, live: boolean, ins
     changed,
   };
 }
+
+/** An error of the operating system as a V6Error that says what it is (EROFS, EACCES…), never "internal error". */
+async function osRefusal<T>(what: string, act: () => T | Promise<T>): Promise<T> {
+  try {
+    return await act();
+  } catch (e) {
+    throw e instanceof V6Error || !(e as NodeJS.ErrnoException).code ? e : new V6Error(`${what}: ${(e as Error).message}`);
+  }
+}
+
+/** Live, the lock is on /run/v6agent (gone at reboot, like the processes it guards); under --root on the root itself. */
+const LIVE_LOCK = '/run/v6agent';
+/** How long a second run waits for the first; V6AGENT_TEST_LOCK_WAIT_MS (test-only) shortens it. */
+const LOCK_WAIT_MS = Number(process.env.V6AGENT_TEST_LOCK_WAIT_MS) || 30_000;
 
 /** The routers of every IPv6 interface of the model that exists here with IPv6; loaded only when probing. */
 async function observe(instance: Instance, timeoutMs: number): Promise<InterfaceReport[]> {

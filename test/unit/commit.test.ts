@@ -148,6 +148,16 @@ describe('kill -9 at each phase of a commit', () => {
     expect(next.stderr).toContain(`interrupted run (pid ${crashed.pid}): finished its commit: ${PLANNED.join(', ')}`);
   });
 
+  it('finishes a killed run\'s commit before anything else, even when this run\'s drive is unusable', () => {
+    const want = newContent();
+    const r = oldRoot();
+    expect(run(r, { V6AGENT_TEST_CRASH: 'rename' }).signal).toBe('SIGKILL');
+    const next = v6agent(['apply', '--config-drive', join(r, 'no-such-drive'), '--root', r, '--distro', 'debian']);
+    expect(next.status).toBe(3);
+    expect(contents(r)).toEqual(want);
+    expect(existsSync(join(r, STATE, 'journal.json'))).toBe(false);
+  });
+
   it('removes temp files that dead runs left, including old PID-named ones', () => {
     const r = oldRoot();
     const stale = ['/etc/network/interfaces.d/.50-v6agent.v6agent-12345', '/etc/.hostname.v6agent-0123456789abcdef', '/home/debian/.ssh/.authorized_keys.v6agent-fedcba9876543210'];
