@@ -38,12 +38,12 @@ async function loadFlock(): Promise<Flock | undefined> {
 }
 
 /**
- * Lock `dir` (created 0700 if `create`: /run/v6agent; never an image root);
- * `stateDir` holds the fallback's PID file. V6AGENT_TEST_NO_FLOCK=1
- * (test-only) forces the fallback.
+ * Lock `dir`, created with `mode` if missing (/run/v6agent 0700; an image
+ * root 0755, as `apply --root` always made it); `stateDir` holds the
+ * fallback's PID file. V6AGENT_TEST_NO_FLOCK=1 (test-only) forces the fallback.
  */
-export async function takeLock(dir: string, stateDir: string, waitMs: number, create: boolean): Promise<Lock> {
-  if (create) mkdirSync(dir, { recursive: true, mode: 0o700 });
+export async function takeLock(dir: string, mode: number, stateDir: string, waitMs: number): Promise<Lock> {
+  mkdirSync(dir, { recursive: true, mode });
   const flock = process.env.V6AGENT_TEST_NO_FLOCK ? undefined : await loadFlock();
   if (flock) return withFlock(dir, flock, waitMs);
   makeStateDir(stateDir);

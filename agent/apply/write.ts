@@ -47,10 +47,18 @@ export function contentBytes(content: string | Uint8Array): Buffer {
   return typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
 }
 
-/** Where a file lives on this machine: system files resolved inside the root; home files taken literally (never through links). */
+/**
+ * Where a file lives on this machine: a system file resolved inside the root;
+ * a home file below its home's parent (resolved: the admin's), the rest
+ * literally, since it is reached only through directories that never follow links.
+ */
 function locate(root: string, file: { path: string; home?: string }): { dirHost: string; name: string } {
-  const host = file.home ? join(root, file.path) : resolveInRoot(root, file.path);
-  return { dirHost: dirname(host), name: basename(host) };
+  if (!file.home) {
+    const host = resolveInRoot(root, file.path);
+    return { dirHost: dirname(host), name: basename(host) };
+  }
+  const parent = posix.dirname(file.home);
+  return { dirHost: join(resolveInRoot(root, parent), posix.relative(parent, posix.dirname(file.path))), name: posix.basename(file.path) };
 }
 
 function openDir(root: string, file: PlannedFile, dirHost: string, create: boolean, created: string[]): DirHandle | undefined {

@@ -51,7 +51,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
   const root = opts.root ?? '/';
   const warnings = new Warnings();
   // One run at a time; a killed run's commit is finished or undone before anything else.
-  const lock = opts.dryRun ? undefined : await osRefusal('cannot take the lock', () => takeLock(live ? LIVE_LOCK : root, join(root, STATE_DIR), LOCK_WAIT_MS, live));
+  const lock = opts.dryRun ? undefined : await osRefusal('cannot take the lock', () => takeLock(live ? LIVE_LOCK : root, live ? 0o700 : 0o755, join(root, STATE_DIR), LOCK_WAIT_MS));
   try {
     if (lock) await osRefusal('cannot finish or undo the interrupted commit', () => recoverJournal(root, warnings));
     else if (readJournal(root)) warnings.add(journalPath(root), 'an interrupted run left a pending commit; the next apply finishes or undoes it');
