@@ -85,6 +85,18 @@ describe('a commit that the OS refuses part-way', () => {
     expect(existsSync(join(r, STATE, 'backup')) ? readdirSync(join(r, STATE, 'backup')) : []).toEqual([]);
   });
 
+  it('a failed commit also removes the directories it created', () => {
+    const r = oldRoot();
+    rmSync(join(r, 'etc/sysctl.d'), { recursive: true });
+    const last = join(r, PLANNED.at(-1)!);
+    spawnSync('chattr', ['+i', last]);
+    cleanups.push(() => spawnSync('chattr', ['-i', last]));
+    const before = tree(r);
+    expect(run(r).status).toBe(1);
+    expect(existsSync(join(r, 'etc/sysctl.d'))).toBe(false);
+    expect(tree(r)).toEqual(before);
+  });
+
   it('a rename onto a bind-mounted /etc/resolv.conf (EBUSY) rolls back the files renamed before it', () => {
     const r = oldRoot();
     const resolv = join(r, 'etc/resolv.conf');
