@@ -48,10 +48,8 @@ export function openSystemDir(host: string, create: { mode: number } | undefined
   try {
     return { fd: openSync(host, C.O_RDONLY | C.O_DIRECTORY), host };
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !create) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    if (!create) return undefined;
   }
   const first = mkdirSync(host, { recursive: true, mode: create.mode });
   // mkdir -p reports the topmost directory it made; everything below it is new too.
