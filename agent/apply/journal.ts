@@ -79,7 +79,7 @@ export function readJournal(root: string): Journal | undefined {
     return JSON.parse(readFileSync(journalPath(root), 'utf8')) as Journal;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`${journalPath(root)}: unreadable journal of an interrupted run (${(e as Error).message}); check the files it names and remove it`);
+    throw new V6Error(`${journalPath(root)}: unreadable journal of an interrupted run (${(e as Error).message}); check the files it names and remove it`);
   }
 }
 

@@ -240,3 +240,16 @@ async function waitFor(ok: () => boolean, ms: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe('a journal that cannot be read', () => {
+  it('stops the run with one line naming it, touching nothing', () => {
+    const r = oldRoot();
+    mkdirSync(join(r, STATE), { recursive: true });
+    writeFileSync(join(r, STATE, 'journal.json'), '{"pid": 1, "state": "comm');
+    const before = tree(r);
+    const res = run(r);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(new RegExp(`^v6agent: ${join(r, STATE, 'journal.json')}: unreadable journal of an interrupted run \\(.*\\); check the files it names and remove it\\n$`));
+    expect(tree(r)).toEqual(before);
+  });
+});
