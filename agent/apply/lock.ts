@@ -10,7 +10,7 @@
  * `<state dir>/lock.pid`, created exclusively (O_EXCL) and holding the
  * owner's PID; a file whose PID no longer runs is a dead run's and is taken over.
  */
-import { closeSync, constants as C, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants as C, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { V6Error } from '../errors.js';
 import { makeStateDir } from './journal.js';
@@ -81,8 +81,8 @@ function withPidFile(path: string, waitMs: number): Lock {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const holder = readHolder(path);
-    // A dead run's file: remove it, unless it changed hands since we read it.
-    if (holder !== undefined && !alive(holder) && readHolder(path) === holder) {
+    // A dead run's file (its PID gone, or no PID written seconds after it was made): remove it, unless it changed hands since we read it.
+    if ((holder === undefined ? olderThan(path, 5_000) : !alive(holder)) && readHolder(path) === holder) {
       try {
         unlinkSync(path);
       } catch {
@@ -101,6 +101,14 @@ function readHolder(path: string): number | undefined {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
+  }
+}
+
+function olderThan(path: string, ms: number): boolean {
+  try {
+    return Date.now() - statSync(path).mtimeMs > ms;
+  } catch {
+    return false;
   }
 }
 

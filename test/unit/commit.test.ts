@@ -4,7 +4,7 @@
  * take the test runner with it). Phases and hooks: agent/apply/testPoint.ts.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, requireBinary, v6agent } from '../bin.js';
@@ -221,6 +221,15 @@ describe('two runs at once', () => {
       expect(await first.exited).toBe(0);
     });
   }
+
+  it('the PID-file fallback takes over an empty lock file a run left when it died right after making it', () => {
+    const r = oldRoot();
+    mkdirSync(join(r, STATE), { recursive: true });
+    writeFileSync(join(r, STATE, 'lock.pid'), '');
+    utimesSync(join(r, STATE, 'lock.pid'), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    const res = run(r, { V6AGENT_TEST_NO_FLOCK: '1', V6AGENT_TEST_LOCK_WAIT_MS: '2000' });
+    expect(res.status).toBe(0);
+  });
 
   it('the PID-file fallback takes over the lock of a run that died', () => {
     const r = oldRoot();
