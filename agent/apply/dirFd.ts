@@ -125,7 +125,13 @@ function rootOwnedDirs(root: string, host: string, create: boolean, created: str
 
 /** A directory we create: exclusive by nature (mkdir fails if anything took the name). */
 function makeDir(parent: DirHandle, name: string, host: string, owner: Owner, mode: number): DirHandle {
-  mkdirSync(at(parent, name), { mode: 0o700 });
+  try {
+    mkdirSync(at(parent, name), { mode: 0o700 });
+  } catch (e) {
+    // Missing a moment ago: someone is changing the directory while we work in it.
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new Unsafe(`${host}: appeared while v6agent was creating it; left alone`);
+    throw e;
+  }
   const dir = { fd: openSync(at(parent, name), DIR), host };
   if (privileged) fchownSync(dir.fd, owner.uid, owner.gid);
   fchmodSync(dir.fd, mode);
@@ -194,7 +200,7 @@ function readVia(path: string, host: string, maxBytes: number, owner: Owner | un
 /** An operating-system refusal, reported as what it is: `path: what: EROFS (…)`. */
 export class OsError extends Error {
   constructor(path: string, what: string, cause?: unknown) {
-    super(`${path}: ${what}${cause ? `: ${errnoText(cause)}` : ''}`);
+    super(`${path}: ${what}${cause ? `: ${errnoText(cause)}` : ''}`, { cause });
   }
 }
 

@@ -9,7 +9,7 @@
  * finished or undone by the next run (journal.ts). A second run with the same
  * plan finds nothing to do.
  */
-import { closeSync, constants as C, fchmodSync, fchownSync, fstatSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants as C, fchmodSync, fchownSync, fstatSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, posix } from 'node:path';
 import { V6Error, type Warnings } from '../errors.js';
 import type { PlannedFile, PlannedRemoval } from '../plan/types.js';
@@ -116,10 +116,12 @@ export async function writeFiles(root: string, files: readonly PlannedFile[], ba
   testPoint('planned');
   // We hold the lock: a temp file of ours that is there now belongs to a dead run.
   for (const d of [...slots.map((s) => s.dir), ...removing.map((m) => m.dir)]) if (d) removeStaleTemps(d);
-  const changes = slots.filter((s) => s.status !== 'unchanged');
+  const created: string[] = [];
+  const changes = slots.filter((s) => s.status !== 'unchanged' && homeDirReady(root, s, created, warnings));
+  const kept = slots.filter((s) => s.status === 'unchanged' || changes.includes(s));
   try {
-    if (changes.length === 0 && removing.length === 0) return slots.map((s) => ({ path: s.file.path, status: 'unchanged' }));
-    return await commit(root, slots, changes, removing, backupStamp);
+    if (changes.length === 0 && removing.length === 0) return kept.map((s) => ({ path: s.file.path, status: 'unchanged' }));
+    return await commit(root, kept, changes, removing, backupStamp, created, warnings);
   } catch (e) {
     // An OS refusal is reported as what it is (Node's message names the call, the code and the path).
     throw e instanceof V6Error ? e : new V6Error(`cannot commit: ${(e as Error).message}`);
@@ -129,7 +131,24 @@ export async function writeFiles(root: string, files: readonly PlannedFile[], ba
   }
 }
 
-async function commit(root: string, slots: Slot[], changes: Slot[], removing: { r: PlannedRemoval; dir: DirHandle; name: string; before: Current }[], stamp: string): Promise<FileResult[]> {
+/**
+ * A home file's directory, made now if missing (the user owns it at once).
+ * A user who swaps it meanwhile costs that file only: dropped with a warning,
+ * the rest of the commit goes on.
+ */
+function homeDirReady(root: string, s: Slot, created: string[], warnings: Warnings | undefined): boolean {
+  if (!s.file.home || s.dir) return true;
+  try {
+    s.dir = openDir(root, s.file, s.dirHost, true, created);
+    return true;
+  } catch (e) {
+    if (!(e instanceof Unsafe)) throw e;
+    warnings?.add(s.file.path, `not written: ${e.message}`);
+    return false;
+  }
+}
+
+async function commit(root: string, slots: Slot[], changes: Slot[], removing: { r: PlannedRemoval; dir: DirHandle; name: string; before: Current }[], stamp: string, homeDirs: readonly string[], warnings: Warnings | undefined): Promise<FileResult[]> {
   const backups = new Map<string, string>();
   const backUp = (path: string, before: Current): string => {
     const backup = posix.join(STATE_DIR, 'backup', stamp, path);
@@ -148,16 +167,26 @@ async function commit(root: string, slots: Slot[], changes: Slot[], removing: { 
     })),
     ...removing.map((m): JournalFile => ({ path: m.r.path, dir: m.dir.host, name: m.name, backup: backUp(m.r.path, m.before) })),
   ];
-  const dirs = changes.filter((s) => !s.dir).flatMap((s) => missingDirs(s.dirHost));
+  const dirs = [...homeDirs, ...changes.filter((s) => !s.dir).flatMap((s) => missingDirs(s.dirHost))];
   const journal = { pid: process.pid, files: entries, dirs: [...new Set(dirs)], backupRoot: join(root, STATE_DIR, 'backup') };
   writeJournal(root, { ...journal, state: 'writing' });
 
+  // Each change with its journal entry; a home file its user pulls away meanwhile drops out alone.
+  let pairs = changes.map((s, i) => ({ s, entry: entries[i]! }));
   const fds: number[] = [];
   try {
     const created: string[] = [];
-    changes.forEach((s, i) => {
-      s.dir ??= openDir(root, s.file, s.dirHost, true, created);
-      fds.push(writeTemp(s, entries[i]!.temp!));
+    pairs = pairs.filter(({ s, entry }) => {
+      try {
+        s.dir ??= openDir(root, s.file, s.dirHost, true, created);
+        fds.push(writeTemp(s, entry.temp!));
+        return true;
+      } catch (e) {
+        if (!s.file.home || !(e instanceof Unsafe || userRace((e as { cause?: unknown }).cause))) throw e;
+        warnings?.add(s.file.path, `not written: ${(e as Error).message} (the directory changed while v6agent worked in it)`);
+        if (entry.backup) rmSync(entry.backup, { force: true });
+        return false;
+      }
     });
     // Concurrent fsyncs share journal commits: one wait instead of one per file.
     await Promise.all(fds.map(fsyncAsync));
@@ -170,35 +199,54 @@ async function commit(root: string, slots: Slot[], changes: Slot[], removing: { 
   } finally {
     fds.forEach((fd) => closeSync(fd));
   }
+  const removals = entries.slice(changes.length);
+  const pending = { ...journal, files: [...pairs.map((p) => p.entry), ...removals] };
   testPoint('temps');
-  writeJournal(root, { ...journal, state: 'committing' });
+  writeJournal(root, { ...pending, state: 'committing' });
   testPoint('journal');
 
-  const steps: { entry: JournalFile; dir: DirHandle; act: () => void }[] = [
-    ...changes.map((s, i) => ({ entry: entries[i]!, dir: s.dir!, act: () => renameSync(at(s.dir!, entries[i]!.temp!), at(s.dir!, s.name)) })),
-    ...removing.map((m, i) => ({ entry: entries[changes.length + i]!, dir: m.dir, act: () => unlinkSync(at(m.dir, m.name)) })),
+  // Home files last: a user who pulls their directory away mid-rename loses only their own key file.
+  const rename = ({ s, entry }: (typeof pairs)[number]) => ({ entry, dir: s.dir!, home: s.file.home !== undefined, act: () => renameSync(at(s.dir!, entry.temp!), at(s.dir!, s.name)) });
+  const steps = [
+    ...pairs.filter((p) => !p.s.file.home).map(rename),
+    ...removing.map((m, i) => ({ entry: removals[i]!, dir: m.dir, home: false, act: () => unlinkSync(at(m.dir, m.name)) })),
+    ...pairs.filter((p) => p.s.file.home).map(rename),
   ];
   for (const [i, step] of steps.entries()) {
     try {
       step.act();
     } catch (e) {
-      writeJournal(root, { ...journal, state: 'rollback' });
-      const left = undo(root, { ...journal, state: 'rollback' });
+      if (step.home && userRace(e)) {
+        warnings?.add(step.entry.path, `not written: ${join(step.dir.host, step.entry.name)}: ${errnoText(e)} (the directory changed while v6agent worked in it)`);
+        pairs = pairs.filter((p) => p.entry !== step.entry);
+        continue;
+      }
+      writeJournal(root, { ...pending, state: 'rollback' });
+      const left = undo(root, { ...pending, state: 'rollback' });
       if (left.length === 0) clearJournal(root);
       const outcome = left.length === 0 ? 'every file put back as it was, nothing changed' : `NOT all put back${leftOver(left)}; the journal stays for the next run`;
       throw new V6Error(`${join(step.dir.host, step.entry.name)}: cannot ${step.entry.temp ? 'replace' : 'remove'}: ${errnoText(e)}; ${outcome}`);
     }
     if (i === 0) testPoint('rename');
   }
-  tightenDirs(changes);
+  const written = new Set(pairs.map((p) => p.s));
+  tightenDirs([...written]);
   // The renames are durable once their directories are: one fsync per directory.
   new Set(steps.map((s) => s.dir)).forEach((d) => fsyncSync(d.fd));
   testPoint('renamed');
   clearJournal(root);
 
   const result = (path: string, status: FileStatus): FileResult => ({ path, status, ...(backups.has(path) ? { backup: backups.get(path)! } : {}) });
-  return [...slots.map((s) => result(s.file.path, s.status)), ...removing.map((m) => result(m.r.path, 'removed'))];
+  const committed = slots.filter((s) => s.status === 'unchanged' || written.has(s));
+  return [...committed.map((s) => result(s.file.path, s.status)), ...removing.map((m) => result(m.r.path, 'removed'))];
 }
+
+/**
+ * ENOENT inside a directory we hold open means it was deleted or our temp file
+ * removed: under a home, the user's doing — it costs that user's file only.
+ * Any other refusal (EPERM, EROFS, EBUSY…) fails the commit as a whole.
+ */
+const userRace = (e: unknown): boolean => (e as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 
 const leftOver = (problems: readonly string[]): string => (problems.length ? `; could not undo: ${problems.join('; ')}` : '');
 

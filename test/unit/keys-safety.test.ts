@@ -196,6 +196,37 @@ describe('keys: a race during the run', () => {
   });
 });
 
+describe('keys: a user swapping ~/.ssh in a loop', () => {
+  it('twenty runs against a ~/.ssh that flips between a directory and a symlink to /etc never touch /etc', async () => {
+    requireBinary();
+    const r = hostileRoot();
+    userDir(join(r, 'home/debian/.ssh'), 0o700);
+    writeFileSync(join(r, 'etc/authorized_keys'), SECRET, { mode: 0o600 });
+    const target = snapshot(join(r, 'etc/authorized_keys'));
+    const etcBefore = readdirSync(join(r, 'etc')).sort();
+    // What the user could run in its own home, as fast as it can.
+    const flipper = spawn(process.execPath, ['-e', FLIP, join(r, 'home/debian')], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 20; i++) {
+        const child = spawn(BIN, ['apply', '--config-drive', resolve(DRIVE), '--root', r, '--distro', 'debian'], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (d) => (stderr += d));
+        const res = await new Promise<number | null>((done) => child.on('exit', done));
+        expect(res, stderr).toBe(0);
+      }
+    } finally {
+      flipper.kill('SIGKILL');
+    }
+    expect(snapshot(join(r, 'etc/authorized_keys'))).toEqual(target);
+    expect(readdirSync(join(r, 'etc')).sort()).toEqual(etcBefore.concat(['hostname', 'hosts', 'network', 'resolv.conf', 'sysctl.d']).sort());
+    expect(userFilesWithSecret(r)).toEqual([]);
+  }, 60_000);
+});
+
+/** Swap ~/.ssh for a symlink to /etc and back, forever. */
+const FLIP = `const fs = require('fs'), h = process.argv[1];
+for (;;) { try { fs.renameSync(h + '/.ssh', h + '/.ssh-real'); fs.symlinkSync('/etc', h + '/.ssh'); fs.unlinkSync(h + '/.ssh'); fs.renameSync(h + '/.ssh-real', h + '/.ssh'); } catch {} }`;
+
 async function waitFor(ok: () => boolean, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
   while (!ok()) {
