@@ -36,7 +36,7 @@ export function renderEni(instance: Instance, target: Target, warnings: Warnings
   }));
   const kept = keptStanzas(target.eniFragments.get(ENI_PATH), new Set(instance.interfaces.map((i) => i.name)), target.liveInterfaces, ENI_PATH, warnings);
   const files: PlannedFile[] = [{ path: ENI_PATH, content: render(template, { interfaces }) + kept, mode: 0o644 }];
-  const main = mainFile(target.existing.get(MAIN_PATH));
+  const main = mainFile(existingText(target, MAIN_PATH));
   if (main !== undefined) files.push({ path: MAIN_PATH, content: main, mode: 0o644 });
   const removals = takeOver(instance, target, warnings);
   const off = disableCloudInitNetwork(target, removals, ENI_PATH);
@@ -77,7 +77,7 @@ function takeOver(instance: Instance, target: Target, warnings: Warnings): Plann
       report(path, clash);
     }
   }
-  const mainClash = clashes(target.existing.get(MAIN_PATH) ?? '');
+  const mainClash = clashes(existingText(target, MAIN_PATH) ?? '');
   if (mainClash.length) report(MAIN_PATH, mainClash);
   return removals;
 }
@@ -86,10 +86,17 @@ function takeOver(instance: Instance, target: Target, warnings: Warnings): Plann
  * /etc/network/interfaces must source interfaces.d. Write Debian's default when
  * there is none; append the source line when an existing one lacks it.
  */
-function mainFile(current: string | undefined): string | undefined {
+function mainFile(current: string | undefined): string | Uint8Array | undefined {
   if (current === undefined) return render(mainTemplate, {});
   if (/^\s*source(-directory)?\s+(\/etc\/network\/)?interfaces\.d(\/\*)?\s*$/m.test(current)) return undefined;
-  return `${current.replace(/\n*$/, '\n')}\n# Added by v6agent: its interfaces are in interfaces.d.\nsource /etc/network/interfaces.d/*\n`;
+  // `current` is latin1 (one char per byte), so the admin's bytes come back exactly.
+  return Buffer.from(`${current}${current === '' || current.endsWith('\n') ? '' : '\n'}\n# Added by v6agent: its interfaces are in interfaces.d.\nsource /etc/network/interfaces.d/*\n`, 'latin1');
+}
+
+/** A file's current bytes as latin1 text (undefined if absent): the scanning above works on any encoding. */
+function existingText(target: Target, path: string): string | undefined {
+  const bytes = target.existing.get(path);
+  return bytes && Buffer.from(bytes).toString('latin1');
 }
 
 function stanzasFor(iface: Interface, target: Target, dnsFrom: Instance | undefined): Stanza[] {

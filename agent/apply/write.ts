@@ -1,15 +1,23 @@
 /**
- * Writing a plan's files, all or nothing: compare every file first; write every
- * changed one to a temp file in its own directory (fsync); only when all temps
- * exist, back up what they replace and rename them into place. A second run
- * with the same plan finds nothing to do.
+ * Writing a plan's files as one commit, all or nothing, also across a crash:
+ * compare every file; back up what will be replaced (byte-exact, with mode and
+ * owner); journal the pending set; write every temp file beside its target
+ * (exclusive, unpredictable name, fsynced); journal "committing"; rename them
+ * all; clear the journal. If a rename fails, every file already replaced is
+ * put back from its backup, every temp and every new directory removed, and
+ * the error names the file and the OS refusal. A killed run's journal is
+ * finished or undone by the next run (journal.ts). A second run with the same
+ * plan finds nothing to do.
  */
-import { closeSync, fchmodSync, fchownSync, fsync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync, chownSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { V6Error } from '../errors.js';
-import type { Owner, PlannedFile, PlannedRemoval } from '../plan/types.js';
+import { closeSync, constants as C, fchmodSync, fchownSync, fstatSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join, posix } from 'node:path';
+import { V6Error, type Warnings } from '../errors.js';
+import type { PlannedFile, PlannedRemoval } from '../plan/types.js';
 import { unifiedDiff } from './diff.js';
+import { at, closeDir, type Current, type DirHandle, errnoText, OsError, openSystemDir, openUserDir, privileged, readAt, Unsafe } from './dirFd.js';
+import { clearJournal, fsyncPath, type JournalFile, makeStateDir, STATE_DIR, TEMP_NAME, tempName, undo, writeJournal } from './journal.js';
 import { resolveInRoot } from './rootPath.js';
+import { testPoint } from './testPoint.js';
 
 export type FileStatus = 'created' | 'changed' | 'unchanged' | 'removed';
 
@@ -21,140 +29,289 @@ export interface FileResult {
   readonly diff?: string;
 }
 
-interface Comparison {
+/** Files v6agent builds on are small; anything bigger is not one of them. */
+const MAX_BYTES = 4 * 1024 * 1024;
+
+/** One file of the plan, located: its directory held open once it exists. */
+interface Slot {
   readonly file: PlannedFile;
-  /** The real location on this machine (root prefix and symlinks resolved). */
-  readonly host: string;
-  readonly before: string | undefined;
+  readonly dirHost: string;
+  readonly name: string;
+  dir: DirHandle | undefined;
+  readonly before: Current | undefined;
+  readonly bytes: Buffer;
   readonly status: FileStatus;
 }
 
-const canChown = process.getuid?.() === 0;
-
-function compare(root: string, file: PlannedFile): Comparison {
-  const host = resolveInRoot(root, file.path);
-  let before: string | undefined;
-  let sameMeta = false;
-  try {
-    const st = lstatSync(host);
-    if (!st.isFile()) throw new V6Error(`${host}: exists and is not a regular file; not replaced`);
-    before = readFileSync(host, 'utf8');
-    sameMeta = (st.mode & 0o7777) === file.mode && (!canChown || !file.owner || (st.uid === file.owner.uid && st.gid === file.owner.gid));
-  } catch (e) {
-    if (e instanceof V6Error) throw e;
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new V6Error(`nothing written: ${host}: ${(e as Error).message}`);
-  }
-  const status: FileStatus = before === undefined ? 'created' : before === file.content && sameMeta ? 'unchanged' : 'changed';
-  return { file, host, before, status };
-}
-
-/** What applying `files` would do, with a unified diff for each change. */
-export function previewFiles(root: string, files: readonly PlannedFile[], removals: readonly PlannedRemoval[] = []): FileResult[] {
-  const writes = files.map((f): FileResult => {
-    const c = compare(root, f);
-    return c.status === 'unchanged' ? { path: f.path, status: c.status } : { path: f.path, status: c.status, diff: unifiedDiff(f.path, c.before, f.content) };
-  });
-  const removes = removals.map((r): FileResult => ({ path: r.path, status: 'removed', diff: unifiedDiff(r.path, readFileSync(resolveInRoot(root, r.path), 'utf8'), '') }));
-  return [...writes, ...removes];
-}
-
-export async function writeFiles(root: string, files: readonly PlannedFile[], backupStamp: string, removals: readonly PlannedRemoval[] = []): Promise<FileResult[]> {
-  const comparisons = files.map((f) => compare(root, f));
-  const changes = comparisons.filter((c) => c.status !== 'unchanged');
-  const temps: { path: string; fd: number }[] = [];
-  try {
-    for (const c of changes) temps.push(writeTemp(c));
-    // Concurrent fsyncs share journal commits: one wait instead of one per file.
-    await Promise.all(temps.map((t) => fsyncAsync(t.fd)));
-  } catch (e) {
-    for (const t of temps) rmSync(t.path, { force: true });
-    throw new V6Error(`nothing written: ${(e as Error).message}`);
-  } finally {
-    for (const t of temps) closeSync(t.fd);
-  }
-  const results = new Map<PlannedFile, FileResult>();
-  const touchedDirs = new Set<string>();
-  changes.forEach((c, i) => {
-    const backup = c.before === undefined ? undefined : backUp(root, backupStamp, c.file.path, c.host, c.before);
-    renameSync(temps[i]!.path, c.host);
-    touchedDirs.add(dirname(c.host));
-    results.set(c.file, { path: c.file.path, status: c.status, ...(backup ? { backup } : {}) });
-  });
-  const removed = removals.map((r): FileResult => {
-    const host = resolveInRoot(root, r.path);
-    const backup = backUp(root, backupStamp, r.path, host, readFileSync(host, 'utf8'));
-    rmSync(host);
-    touchedDirs.add(dirname(host));
-    return { path: r.path, status: 'removed', backup };
-  });
-  // The renames are durable once their directories are: one fsync per directory.
-  touchedDirs.forEach(fsyncDir);
-  return [...comparisons.map((c) => results.get(c.file) ?? { path: c.file.path, status: 'unchanged' as const }), ...removed];
+export function contentBytes(content: string | Uint8Array): Buffer {
+  return typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
 }
 
 /**
- * Save `content`, the current text of `path` (found at `host`), under
- * /var/lib/v6agent/backup/<stamp>/ in the same root; returns the backup's path
- * in the target's terms. Keys and configs can be private: the backup keeps the
- * original's mode.
+ * Where a file lives on this machine: a system file resolved inside the root;
+ * a home file below its home's parent (resolved: the admin's), the rest
+ * literally, since it is reached only through directories that never follow links.
  */
-function backUp(root: string, stamp: string, path: string, host: string, content: string): string {
-  const backup = join('/var/lib/v6agent/backup', stamp, path);
-  const hostBackup = resolveInRoot(root, backup);
-  mkdirSync(dirname(hostBackup), { recursive: true, mode: 0o700 });
-  writeDurably(hostBackup, content, statSync(host).mode & 0o7777);
-  return backup;
+function locate(root: string, file: { path: string; home?: string }): { dirHost: string; name: string } {
+  if (!file.home) {
+    const host = resolveInRoot(root, file.path);
+    return { dirHost: dirname(host), name: basename(host) };
+  }
+  const parent = posix.dirname(file.home);
+  return { dirHost: join(resolveInRoot(root, parent), posix.relative(parent, posix.dirname(file.path))), name: posix.basename(file.path) };
 }
 
-/** The new content in a temp file beside the target, still open for fsync. */
-function writeTemp(c: Comparison): { path: string; fd: number } {
-  const dir = dirname(c.host);
-  makeDirs(dir, c.file.dir);
-  const temp = join(dir, `.${c.host.slice(dir.length + 1)}.v6agent-${process.pid}`);
-  const fd = openSync(temp, 'wx', 0o600);
+function openDir(root: string, file: PlannedFile, dirHost: string, create: boolean, created: string[]): DirHandle | undefined {
+  const mode = file.dir?.mode ?? 0o755;
+  if (file.home && file.owner) return openUserDir(root, posix.dirname(file.path), file.home, file.owner, create ? { mode } : undefined, created);
+  return openSystemDir(dirHost, create ? { mode } : undefined, created);
+}
+
+/** Compare one file; undefined (with a warning) when it lives under a home that is not safe to touch. */
+function compare(root: string, file: PlannedFile, warnings: Warnings | undefined): Slot | undefined {
+  const { dirHost, name } = locate(root, file);
+  const bytes = contentBytes(file.content);
+  let dir: DirHandle | undefined;
   try {
-    writeSync(fd, c.file.content);
-    fchmodSync(fd, c.file.mode);
-    if (canChown && c.file.owner) fchownSync(fd, c.file.owner.uid, c.file.owner.gid);
+    dir = openDir(root, file, dirHost, false, []);
+    const before = dir ? readAt(dir, name, MAX_BYTES, file.home ? file.owner : undefined) : undefined;
+    const sameMeta = before !== undefined && before.mode === file.mode && (!privileged || !file.owner || (before.uid === file.owner.uid && before.gid === file.owner.gid));
+    const dirOk = !file.home || !file.dir || !dir || (fstatSync(dir.fd).mode & 0o7777) === file.dir.mode;
+    const status: FileStatus = before === undefined ? 'created' : before.bytes.equals(bytes) && sameMeta && dirOk ? 'unchanged' : 'changed';
+    return { file, dirHost, name, dir, before, bytes, status };
   } catch (e) {
-    closeSync(fd);
-    rmSync(temp, { force: true });
-    throw e;
+    closeDir(dir);
+    if (e instanceof Unsafe && file.home) {
+      warnings?.add(file.path, `not written: ${e.message}`);
+      return undefined;
+    }
+    if (e instanceof Unsafe) throw new V6Error(`${e.message}; not replaced, nothing written`);
+    if (e instanceof OsError) throw new V6Error(`${e.message}; nothing written`);
+    throw new V6Error(`${join(dirHost, name)}: ${errnoText(e)}; nothing written`);
   }
-  return { path: temp, fd };
+}
+
+const text = (b: Buffer | undefined): string | undefined => b?.toString('utf8');
+
+/** What applying `files` would do, with a unified diff for each change. */
+export function previewFiles(root: string, files: readonly PlannedFile[], removals: readonly PlannedRemoval[] = [], warnings?: Warnings): FileResult[] {
+  const slots = files.map((f) => compare(root, f, warnings)).filter((s): s is Slot => s !== undefined);
+  slots.forEach((s) => closeDir(s.dir));
+  const writes = slots.map((s): FileResult => (s.status === 'unchanged' ? { path: s.file.path, status: s.status } : { path: s.file.path, status: s.status, diff: unifiedDiff(s.file.path, text(s.before?.bytes), text(s.bytes)!) }));
+  const removes = removals.map((r): FileResult => ({ path: r.path, status: 'removed', diff: unifiedDiff(r.path, text(readRemoval(root, r).before.bytes), '') }));
+  return [...writes, ...removes];
+}
+
+function readRemoval(root: string, r: PlannedRemoval): { dir: DirHandle; name: string; before: Current } {
+  const { dirHost, name } = locate(root, r);
+  const dir = openSystemDir(dirHost, undefined, []);
+  const before = dir && readAt(dir, name, MAX_BYTES);
+  if (!dir || !before) throw new V6Error(`${join(dirHost, name)}: vanished while planning its removal; nothing written`);
+  return { dir, name, before };
+}
+
+export async function writeFiles(root: string, files: readonly PlannedFile[], backupStamp: string, removals: readonly PlannedRemoval[] = [], warnings?: Warnings): Promise<FileResult[]> {
+  const slots = files.map((f) => compare(root, f, warnings)).filter((s): s is Slot => s !== undefined);
+  const removing = removals.map((r) => ({ r, ...readRemoval(root, r) }));
+  testPoint('planned');
+  // We hold the lock: a temp file of ours that is there now belongs to a dead run.
+  for (const d of [...slots.map((s) => s.dir), ...removing.map((m) => m.dir)]) if (d) removeStaleTemps(d);
+  const created: string[] = [];
+  const changes = slots.filter((s) => s.status !== 'unchanged' && homeDirReady(root, s, created, warnings));
+  const kept = slots.filter((s) => s.status === 'unchanged' || changes.includes(s));
+  try {
+    if (changes.length === 0 && removing.length === 0) return kept.map((s) => ({ path: s.file.path, status: 'unchanged' }));
+    return await commit(root, kept, changes, removing, backupStamp, created, warnings);
+  } catch (e) {
+    // An OS refusal is reported as what it is (Node's message names the call, the code and the path).
+    throw e instanceof V6Error ? e : new V6Error(`cannot commit: ${(e as Error).message}`);
+  } finally {
+    slots.forEach((s) => closeDir(s.dir));
+    removing.forEach((r) => closeDir(r.dir));
+  }
+}
+
+/**
+ * A home file's directory, made now if missing (the user owns it at once).
+ * A user who swaps it meanwhile costs that file only: dropped with a warning,
+ * the rest of the commit goes on.
+ */
+function homeDirReady(root: string, s: Slot, created: string[], warnings: Warnings | undefined): boolean {
+  if (!s.file.home || s.dir) return true;
+  try {
+    s.dir = openDir(root, s.file, s.dirHost, true, created);
+    return true;
+  } catch (e) {
+    if (!(e instanceof Unsafe)) throw e;
+    warnings?.add(s.file.path, `not written: ${e.message}`);
+    return false;
+  }
+}
+
+async function commit(root: string, slots: Slot[], changes: Slot[], removing: { r: PlannedRemoval; dir: DirHandle; name: string; before: Current }[], stamp: string, homeDirs: readonly string[], warnings: Warnings | undefined): Promise<FileResult[]> {
+  const backups = new Map<string, string>();
+  const backUp = (path: string, before: Current): string => {
+    const backup = posix.join(STATE_DIR, 'backup', stamp, path);
+    writeBackup(join(root, backup), before);
+    backups.set(path, backup);
+    return join(root, backup);
+  };
+  const entries: JournalFile[] = [
+    ...changes.map((s): JournalFile => ({
+      path: s.file.path,
+      dir: s.dirHost,
+      name: s.name,
+      temp: tempName(s.name),
+      ...(s.before ? { backup: backUp(s.file.path, s.before) } : {}),
+      ...(s.file.home && s.file.owner ? { home: { home: s.file.home, dirPath: posix.dirname(s.file.path), uid: s.file.owner.uid, gid: s.file.owner.gid, ...(s.file.dir ? { dirMode: s.file.dir.mode } : {}) } } : {}),
+    })),
+    ...removing.map((m): JournalFile => ({ path: m.r.path, dir: m.dir.host, name: m.name, backup: backUp(m.r.path, m.before) })),
+  ];
+  const dirs = [...homeDirs, ...changes.filter((s) => !s.dir).flatMap((s) => missingDirs(s.dirHost))];
+  const journal = { pid: process.pid, files: entries, dirs: [...new Set(dirs)], backupRoot: join(root, STATE_DIR, 'backup') };
+  writeJournal(root, { ...journal, state: 'writing' });
+
+  // Each change with its journal entry; a home file its user pulls away meanwhile drops out alone.
+  let pairs = changes.map((s, i) => ({ s, entry: entries[i]! }));
+  const fds: number[] = [];
+  try {
+    const created: string[] = [];
+    pairs = pairs.filter(({ s, entry }) => {
+      try {
+        s.dir ??= openDir(root, s.file, s.dirHost, true, created);
+        fds.push(writeTemp(s, entry.temp!));
+        return true;
+      } catch (e) {
+        if (!s.file.home || !(e instanceof Unsafe || userRace((e as { cause?: unknown }).cause))) throw e;
+        warnings?.add(s.file.path, `not written: ${(e as Error).message} (the directory changed while v6agent worked in it)`);
+        if (entry.backup) rmSync(entry.backup, { force: true });
+        return false;
+      }
+    });
+    // Concurrent fsyncs share journal commits: one wait instead of one per file.
+    await Promise.all(fds.map(fsyncAsync));
+  } catch (e) {
+    fds.forEach((fd) => closeSync(fd));
+    fds.length = 0;
+    const left = undo(root, { ...journal, state: 'writing' });
+    clearJournal(root);
+    throw new V6Error(`nothing written: ${e instanceof Unsafe || e instanceof OsError ? e.message : errnoText(e)}${leftOver(left)}`);
+  } finally {
+    fds.forEach((fd) => closeSync(fd));
+  }
+  const removals = entries.slice(changes.length);
+  const pending = { ...journal, files: [...pairs.map((p) => p.entry), ...removals] };
+  testPoint('temps');
+  writeJournal(root, { ...pending, state: 'committing' });
+  testPoint('journal');
+
+  // Home files last: a user who pulls their directory away mid-rename loses only their own key file.
+  const rename = ({ s, entry }: (typeof pairs)[number]) => ({ entry, dir: s.dir!, home: s.file.home !== undefined, act: () => renameSync(at(s.dir!, entry.temp!), at(s.dir!, s.name)) });
+  const steps = [
+    ...pairs.filter((p) => !p.s.file.home).map(rename),
+    ...removing.map((m, i) => ({ entry: removals[i]!, dir: m.dir, home: false, act: () => unlinkSync(at(m.dir, m.name)) })),
+    ...pairs.filter((p) => p.s.file.home).map(rename),
+  ];
+  for (const [i, step] of steps.entries()) {
+    try {
+      step.act();
+    } catch (e) {
+      if (step.home && userRace(e)) {
+        warnings?.add(step.entry.path, `not written: ${join(step.dir.host, step.entry.name)}: ${errnoText(e)} (the directory changed while v6agent worked in it)`);
+        pairs = pairs.filter((p) => p.entry !== step.entry);
+        continue;
+      }
+      writeJournal(root, { ...pending, state: 'rollback' });
+      const left = undo(root, { ...pending, state: 'rollback' });
+      if (left.length === 0) clearJournal(root);
+      const outcome = left.length === 0 ? 'every file put back as it was, nothing changed' : `NOT all put back${leftOver(left)}; the journal stays for the next run`;
+      throw new V6Error(`${join(step.dir.host, step.entry.name)}: cannot ${step.entry.temp ? 'replace' : 'remove'}: ${errnoText(e)}; ${outcome}`);
+    }
+    if (i === 0) testPoint('rename');
+  }
+  const written = new Set(pairs.map((p) => p.s));
+  tightenDirs([...written]);
+  // The renames are durable once their directories are: one fsync per directory.
+  new Set(steps.map((s) => s.dir)).forEach((d) => fsyncSync(d.fd));
+  testPoint('renamed');
+  clearJournal(root);
+
+  const result = (path: string, status: FileStatus): FileResult => ({ path, status, ...(backups.has(path) ? { backup: backups.get(path)! } : {}) });
+  const committed = slots.filter((s) => s.status === 'unchanged' || written.has(s));
+  return [...committed.map((s) => result(s.file.path, s.status)), ...removing.map((m) => result(m.r.path, 'removed'))];
+}
+
+/**
+ * ENOENT inside a directory we hold open means it was deleted or our temp file
+ * removed: under a home, the user's doing — it costs that user's file only.
+ * Any other refusal (EPERM, EROFS, EBUSY…) fails the commit as a whole.
+ */
+const userRace = (e: unknown): boolean => (e as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+
+const leftOver = (problems: readonly string[]): string => (problems.length ? `; could not undo: ${problems.join('; ')}` : '');
+
+/** Directories from `dir` up to the first that exists, outermost first: the ones a commit may create. */
+function missingDirs(dir: string): string[] {
+  const out: string[] = [];
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      closeSync(openSync(d, C.O_RDONLY | C.O_DIRECTORY));
+      break;
+    } catch {
+      out.unshift(d);
+    }
+    if (d === dirname(d)) break;
+  }
+  return out;
+}
+
+/** Temp files of runs that died before they could journal them: we hold the lock, so no live run owns one. */
+function removeStaleTemps(dir: DirHandle): void {
+  for (const name of readdirSync(at(dir, '.'))) {
+    if (!TEMP_NAME.test(name)) continue;
+    try {
+      unlinkSync(at(dir, name));
+    } catch {
+      // gone already, or not ours to remove: leave it
+    }
+  }
+}
+
+/** The new content in an exclusive temp file beside the target, still open for fsync. */
+function writeTemp(s: Slot, temp: string): number {
+  let fd: number | undefined;
+  try {
+    fd = openSync(at(s.dir!, temp), C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600);
+    writeSync(fd, s.bytes);
+    fchmodSync(fd, s.file.mode);
+    if (privileged && s.file.owner) fchownSync(fd, s.file.owner.uid, s.file.owner.gid);
+    return fd;
+  } catch (e) {
+    if (fd !== undefined) closeSync(fd);
+    throw new OsError(join(s.dir!.host, s.name), 'cannot write its temp file', e);
+  }
+}
+
+/** sshd's StrictModes ignores keys in a ~/.ssh others can write: the key's directory gets its planned mode. */
+function tightenDirs(changes: readonly Slot[]): void {
+  for (const s of changes) if (s.file.home && s.file.dir && s.dir) fchmodSync(s.dir.fd, s.file.dir.mode);
+}
+
+/** A byte-exact copy with the original's mode and owner, in a directory only root can enter. */
+function writeBackup(host: string, before: Current): void {
+  makeStateDir(dirname(host));
+  const fd = openSync(host, C.O_WRONLY | C.O_CREAT | C.O_TRUNC | C.O_NOFOLLOW, 0o600);
+  try {
+    writeSync(fd, before.bytes);
+    fchmodSync(fd, before.mode);
+    if (privileged) fchownSync(fd, before.uid, before.gid);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  fsyncPath(dirname(host));
 }
 
 function fsyncAsync(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
-}
-
-/** Create missing directories; the innermost gets the planned mode and owner (e.g. ~/.ssh 0700). */
-function makeDirs(dir: string, want: { mode: number; owner?: Owner } | undefined): void {
-  try {
-    if (statSync(dir).isDirectory()) return;
-  } catch {
-    // missing: create below
-  }
-  mkdirSync(dirname(dir), { recursive: true, mode: 0o755 });
-  mkdirSync(dir, { mode: want?.mode ?? 0o755 });
-  if (canChown && want?.owner) chownSync(dir, want.owner.uid, want.owner.gid);
-}
-
-function writeDurably(path: string, content: string, mode: number): void {
-  const fd = openSync(path, 'w', mode);
-  try {
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }

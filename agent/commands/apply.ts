@@ -1,5 +1,5 @@
 /** `v6agent apply`: drive → model → plan → (preview | write + live changes) → report. */
-import { usageError, Warnings, type Warning } from '../errors.js';
+import { usageError, V6Error, Warnings, type Warning } from '../errors.js';
 import { interfaceNames, parseIfaceMappings } from '../load.js';
 import type { Discovery } from '../model/discovery.js';
 import type { SourceChoice } from '../model/discovery.js';
@@ -12,6 +12,10 @@ import { buildPlan, filesToRead } from '../plan/build.js';
 import type { InterfaceReport } from '../ra/observe.js';
 import { readTarget, withExistingFiles } from '../sources/target.js';
 import { previewFiles, writeFiles, type FileResult } from '../apply/write.js';
+import { journalPath, readJournal, recoverJournal, STATE_DIR } from '../apply/journal.js';
+import { takeLock } from '../apply/lock.js';
+import { testPoint } from '../apply/testPoint.js';
+import { join } from 'node:path';
 import { applyActions, applySysctls, type LiveResult } from '../apply/live.js';
 import { raProcessingSysctls } from '../../distro/sysctl.js';
 import { modeSummary } from '../../distro/summary.js';
@@ -64,6 +68,19 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
   const live = opts.root === undefined;
   const root = opts.root ?? '/';
   const warnings = new Warnings();
+  // One run at a time; a killed run's commit is finished or undone before anything else.
+  const lock = opts.dryRun ? undefined : await osRefusal('cannot take the lock', () => takeLock(live ? LIVE_LOCK : root, live ? 0o700 : 0o755, join(root, STATE_DIR), LOCK_WAIT_MS));
+  try {
+    if (lock) await osRefusal('cannot finish or undo the interrupted commit', () => recoverJournal(root, warnings));
+    else if (readJournal(root)) warnings.add(journalPath(root), 'an interrupted run left a pending commit; the next apply finishes or undoes it');
+    testPoint('locked');
+    return await applyLocked(opts, root, live, warnings);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function applyLocked(opts: ApplyOptions, root: string, live: boolean, warnings: Warnings): Promise<ApplyReport> {
   const names = interfaceNames(parseIfaceMappings(opts.iface), { sysfs: live, fallback: !live });
   const { instance: declared, verdict } = await loadForApply({ configDrive: opts.configDrive, source: opts.source, budgetMs: opts.metadataBudgetMs, live, dryRun: opts.dryRun, bringUp: opts.bringUp }, names, warnings);
   const bare = await readTarget(root, live, opts.distro, opts.stack);
@@ -78,7 +95,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
   const target = withExistingFiles(bare, filesToRead(instance, bare));
   const plan = buildPlan(instance, target, warnings);
 
-  const files = opts.dryRun ? previewFiles(root, plan.files, plan.removals) : await writeFiles(root, plan.files, new Date().toISOString().replace(/[:.]/g, '-'), plan.removals);
+  const files = opts.dryRun ? previewFiles(root, plan.files, plan.removals, warnings) : await writeFiles(root, plan.files, new Date().toISOString().replace(/[:.]/g, '-'), plan.removals, warnings);
   const doLive = live && !opts.dryRun;
   const sysctls = doLive ? mergeEarly(early, applySysctls(plan.sysctls, warnings)) : [];
   const actions = doLive ? applyActions(plan.actions, warnings) : [];
@@ -104,6 +121,20 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
     changed,
   };
 }
+
+/** An error of the operating system as a V6Error that says what it is (EROFS, EACCES…), never "internal error". */
+async function osRefusal<T>(what: string, act: () => T | Promise<T>): Promise<T> {
+  try {
+    return await act();
+  } catch (e) {
+    throw e instanceof V6Error || !(e as NodeJS.ErrnoException).code ? e : new V6Error(`${what}: ${(e as Error).message}`);
+  }
+}
+
+/** Live, the lock is on /run/v6agent (gone at reboot, like the processes it guards); under --root on the root itself. */
+const LIVE_LOCK = '/run/v6agent';
+/** How long a second run waits for the first; V6AGENT_TEST_LOCK_WAIT_MS (test-only) shortens it. */
+const LOCK_WAIT_MS = Number(process.env.V6AGENT_TEST_LOCK_WAIT_MS) || 30_000;
 
 function saveCache(instance: Instance, warnings: Warnings): void {
   try {

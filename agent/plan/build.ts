@@ -5,23 +5,23 @@
  */
 import type { Warnings } from '../errors.js';
 import type { Instance } from '../model/instance.js';
-import type { Target } from '../sources/target.js';
+import type { FileToRead, Target } from '../sources/target.js';
 import type { Plan } from './types.js';
 import { kernelHandlesRa, networkRenderer } from '../../distro/registry.js';
 import { renderDns } from '../../distro/resolv.js';
 import { renderDhclientHook } from '../../distro/dhclient.js';
 import { renderSysctls } from '../../distro/sysctl.js';
 import { renderHostname } from '../../distro/hostname.js';
-import { authorizedKeysPath, keyUser, renderAuthorizedKeys } from '../../distro/keys.js';
+import { authorizedKeysPath, homeOf, keyUser, renderAuthorizedKeys, validHome } from '../../distro/keys.js';
 
 /** Existing files whose current text the plan builds on (appends to) rather than replaces. */
-export function filesToRead(instance: Instance, target: Target): string[] {
-  const paths = ['/etc/network/interfaces'];
+export function filesToRead(instance: Instance, target: Target): FileToRead[] {
+  const files: FileToRead[] = [{ path: '/etc/network/interfaces' }];
   for (const user of new Set(instance.sshKeys.map((k) => k.user))) {
     const entry = keyUser(target, user);
-    if (entry) paths.push(authorizedKeysPath(entry.home));
+    if (entry && validHome(entry)) files.push({ path: authorizedKeysPath(entry.home), home: homeOf(entry), owner: { uid: entry.uid, gid: entry.gid } });
   }
-  return paths;
+  return files;
 }
 
 export function buildPlan(instance: Instance, target: Target, warnings: Warnings): Plan {

@@ -16,11 +16,18 @@ export interface Owner {
 export interface PlannedFile {
   /** Absolute path as seen inside the target (`/etc/hosts`), never with the root prefix. */
   readonly path: string;
-  readonly content: string;
+  /** Text (written as UTF-8), or bytes kept exactly (a file built on one that is not UTF-8). */
+  readonly content: string | Uint8Array;
   readonly mode: number;
   readonly owner?: Owner;
   /** Mode and owner for the directory, if it has to be created (e.g. ~/.ssh). */
   readonly dir?: { readonly mode: number; readonly owner?: Owner };
+  /**
+   * The home directory (target terms) of `owner` this file lives under: it is
+   * then read and written only through directories that user owns, never
+   * following a symlink, so the user cannot point it elsewhere.
+   */
+  readonly home?: string;
 }
 
 export interface Sysctl {

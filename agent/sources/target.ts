@@ -2,13 +2,14 @@
  * Read-only facts about the system we render for (the live one, or an image
  * tree under --root) that the plan depends on. Nothing here writes.
  */
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import { V6Error, ExitCode } from '../errors.js';
 import { type Distro, detectDistro, distroByName } from '../../distro/detect.js';
-import { MiB, readText } from './files.js';
+import { MiB, readBytes, readText } from './files.js';
 import { resolveInRoot } from '../apply/rootPath.js';
-import { STACKS, type Stack } from '../plan/types.js';
+import { STACKS, type Owner, type Stack } from '../plan/types.js';
+import { closeDir, openUserDir, OsError, readAt, Unsafe } from '../apply/dirFd.js';
 import { readConfigDir, readNmProfiles } from './configDir.js';
 import { detectStack, type StackChoice } from '../../distro/stack.js';
 import { readNetplanFiles, type NetplanFiles } from '../../distro/netplanFiles.js';
@@ -35,8 +36,10 @@ export interface Target {
   /** IPv6 forwarding on: the kernel then needs accept_ra=2 to still accept RAs. */
   readonly forwarding: boolean;
   readonly passwd: readonly PasswdEntry[];
-  /** Current text of files whose new content depends on the old (keys, ENI main file). */
-  readonly existing: ReadonlyMap<string, string | undefined>;
+  /** Current bytes of files whose new content depends on the old (keys, ENI main file); undefined if absent. */
+  readonly existing: ReadonlyMap<string, Uint8Array | undefined>;
+  /** Files under a home that is not safe to touch (path → why): v6agent leaves them alone. */
+  readonly unsafe: ReadonlyMap<string, string>;
   /** Other files in /etc/network/interfaces.d (path → text): they may configure our interfaces too. */
   readonly eniFragments: ReadonlyMap<string, string>;
   /** NetworkManager's keyfiles and ifcfg files (path → text), when rendering for it: some may configure our interfaces. */
@@ -68,6 +71,7 @@ export async function readTarget(root: string, live: boolean, distroName: string
     forwarding: live && readSysctl('/proc/sys/net/ipv6/conf/all/forwarding') === '1',
     passwd: parsePasswd(safeRead(inRoot(root, '/etc/passwd')) ?? ''),
     existing: new Map(),
+    unsafe: new Map(),
     eniFragments: stack === 'eni' ? readFragments(root) : new Map(),
     liveInterfaces: live ? liveInterfaces() : undefined,
     nmProfiles: stack === 'networkmanager' ? readNmProfiles(root) : new Map(),
@@ -98,15 +102,91 @@ function liveInterfaces(sysClassNet = '/sys/class/net'): Set<string> {
   }
 }
 
-function readFragments(root: string): Map<string, string> {
-  return readConfigDir(root, ENI_DIR, () => true);
+const SOURCE_DIRECTORY_NAME = /^[a-zA-Z0-9_-]+$/;
+
+/**
+ * Whether ifupdown reads `name` in interfaces.d, given the main file's text:
+ * `source …/*` is a shell glob, which skips dot files (editor leftovers, our
+ * temp files); `source-directory` reads only names matching ^[a-zA-Z0-9_-]+$
+ * (interfaces(5)). With no main file, v6agent writes the glob form.
+ */
+export function ifupdownReads(name: string, main: string | undefined): boolean {
+  const glob = main === undefined || /^\s*source\s+\S*interfaces\.d\/\*\s*$/m.test(main) || !/^\s*source-directory\s/m.test(main);
+  return glob ? !name.startsWith('.') : SOURCE_DIRECTORY_NAME.test(name);
 }
 
-/** The target with the current text of `paths` (resolved inside the root) added. */
-export function withExistingFiles(target: Target, paths: readonly string[]): Target {
+/**
+ * The fragments ifupdown reads, as latin-1 text (any encoding scans, nothing
+ * is lost). Symlinks are passed over, as in readConfigDir: a fragment may be
+ * backed up and removed, and a link could point at a file some user owns.
+ */
+function readFragments(root: string): Map<string, string> {
+  const mainBytes = readBytes(resolveInRoot(root, '/etc/network/interfaces'), MiB);
+  const main = mainBytes && latin1(mainBytes);
+  const out = new Map<string, string>();
+  const dir = resolveInRoot(root, ENI_DIR);
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const name of names.filter((n) => ifupdownReads(n, main)).sort()) {
+    const host = join(dir, name);
+    try {
+      if (!lstatSync(host).isFile()) continue;
+    } catch {
+      continue; // gone since the listing
+    }
+    const bytes = readBytes(host, MiB);
+    if (bytes !== undefined) out.set(`${ENI_DIR}/${name}`, latin1(bytes));
+  }
+  return out;
+}
+
+/** Bytes as text one char per byte: scanning works on any encoding, and nothing is lost. */
+export function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
+/** A file whose new content depends on its old bytes; `home` and `owner` when it lives under a user's home. */
+export interface FileToRead {
+  readonly path: string;
+  readonly home?: string;
+  readonly owner?: Owner;
+}
+
+/**
+ * The target with the current bytes of `files` added. A system file that
+ * exists but cannot be read is an error naming it; a file under a home is
+ * read only through directories its user owns, and one that is not safe to
+ * touch is listed in `unsafe` instead.
+ */
+export function withExistingFiles(target: Target, files: readonly FileToRead[]): Target {
   const existing = new Map(target.existing);
-  for (const path of paths) existing.set(path, safeRead(resolveInRoot(target.root, path)));
-  return { ...target, existing };
+  const unsafe = new Map(target.unsafe);
+  for (const f of files) {
+    if (f.home === undefined || f.owner === undefined) {
+      existing.set(f.path, readBytes(resolveInRoot(target.root, f.path), MiB));
+      continue;
+    }
+    try {
+      existing.set(f.path, readUserFile(target.root, f.path, f.home, f.owner));
+    } catch (e) {
+      if (!(e instanceof Unsafe || e instanceof OsError)) throw e;
+      unsafe.set(f.path, e.message);
+    }
+  }
+  return { ...target, existing, unsafe };
+}
+
+function readUserFile(root: string, path: string, home: string, owner: Owner): Uint8Array | undefined {
+  const dir = openUserDir(root, posix.dirname(path), home, owner, undefined, []);
+  try {
+    return dir && readAt(dir, posix.basename(path), MiB, owner)?.bytes;
+  } finally {
+    closeDir(dir);
+  }
 }
 
 function detect(root: string): Distro {

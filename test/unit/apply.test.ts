@@ -1,5 +1,5 @@
 /** The writer: atomic, backed up, confined to the root, idempotent, and silent under --dry-run. */
-import { mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { previewFiles, writeFiles } from '../../agent/apply/write.js';
@@ -115,6 +115,8 @@ describe('apply', () => {
     const r = root();
     mkdirSync(join(r, 'home/debian/.ssh'), { recursive: true });
     writeFileSync(join(r, 'home/debian/.ssh/authorized_keys'), 'ssh-rsa AAAAmine me@home\n', { mode: 0o600 });
+    // The user's own home, as in a real image (debian is uid 1000 in the fixture's passwd).
+    for (const p of ['home/debian', 'home/debian/.ssh', 'home/debian/.ssh/authorized_keys']) chownSync(join(r, p), 1000, 1000);
     await renderOffline(r, 'dual-slaac');
     const text = readFileSync(join(r, 'home/debian/.ssh/authorized_keys'), 'utf8');
     expect(text.startsWith('ssh-rsa AAAAmine me@home\nssh-ed25519 ')).toBe(true);
