@@ -22,7 +22,7 @@ afterEach(() => {
   roots = [];
 });
 
-const apply = (r: string, dryRun = false) => runApply({ configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', iface: [], dryRun, probe: false, probeTimeoutMs: 0 });
+const apply = (r: string, dryRun = false) => runApply({ configDrive: 'test/golden/dual-slaac/drive', root: r, distro: 'debian', stack: 'eni', iface: [], dryRun, probe: false, probeTimeoutMs: 0 });
 /** "# café" in latin-1: é is the single byte 0xe9, not valid UTF-8. */
 const latin1 = (text: string): Buffer => Buffer.from(text, 'latin1');
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHh6FQ1ed0rtK3FY0ZFQVbJPoJT3hbULaAcO0e7G1Y6b demo@laptop';

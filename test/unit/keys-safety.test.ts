@@ -43,7 +43,7 @@ function userDir(path: string, mode = 0o755): void {
   chownSync(path, UID, UID);
 }
 
-const apply = (r: string) => runApply({ configDrive: DRIVE, root: r, distro: 'debian', iface: [], dryRun: false, probe: false, probeTimeoutMs: 0 });
+const apply = (r: string) => runApply({ configDrive: DRIVE, root: r, distro: 'debian', stack: 'eni', iface: [], dryRun: false, probe: false, probeTimeoutMs: 0 });
 
 function snapshot(path: string): { bytes: string; mode: number; uid: number; gid: number; nlink: number; ino: number } {
   const st = lstatSync(path);
@@ -138,7 +138,7 @@ describe('keys: what a user plants under its home', () => {
     userDir(join(r, 'home/debian/.ssh'), 0o700);
     execFileSync('mkfifo', [join(r, 'home/debian/.ssh/authorized_keys')]);
     // As a process with a time limit: a blocking open would hang the test runner itself.
-    const run = v6agent(['apply', '--config-drive', resolve(DRIVE), '--root', r, '--distro', 'debian']);
+    const run = v6agent(['apply', '--config-drive', resolve(DRIVE), '--root', r, '--distro', 'debian', '--stack', 'eni']);
     expect(run.status).toBe(0);
     expect(run.stderr).toContain('authorized_keys: is not a regular file');
     expect(existsSync(join(r, 'etc/network/interfaces.d/50-v6agent'))).toBe(true);
@@ -178,7 +178,7 @@ describe('keys: a race during the run', () => {
     writeFileSync(join(r, 'etc/authorized_keys'), SECRET, { mode: 0o600 });
     const target = snapshot(join(r, 'etc/authorized_keys'));
     const flag = join(r, '..', `${r.split('/').pop()}.pause`);
-    const child = spawn(BIN, ['apply', '--config-drive', resolve(DRIVE), '--root', r, '--distro', 'debian'], { env: { ...process.env, V6AGENT_TEST_PAUSE: `planned:${flag}` }, stdio: 'ignore' });
+    const child = spawn(BIN, ['apply', '--config-drive', resolve(DRIVE), '--root', r, '--distro', 'debian', '--stack', 'eni'], { env: { ...process.env, V6AGENT_TEST_PAUSE: `planned:${flag}` }, stdio: 'ignore' });
     const exited = new Promise<number | null>((done) => child.on('exit', done));
     try {
       await waitFor(() => existsSync(flag), 20_000);
@@ -208,7 +208,7 @@ describe('keys: a user swapping ~/.ssh in a loop', () => {
     const flipper = spawn(process.execPath, ['-e', FLIP, join(r, 'home/debian')], { stdio: 'ignore' });
     try {
       for (let i = 0; i < 20; i++) {
-        const child = spawn(BIN, ['apply', '--config-drive', resolve(DRIVE), '--root', r, '--distro', 'debian'], { stdio: ['ignore', 'ignore', 'pipe'] });
+        const child = spawn(BIN, ['apply', '--config-drive', resolve(DRIVE), '--root', r, '--distro', 'debian', '--stack', 'eni'], { stdio: ['ignore', 'ignore', 'pipe'] });
         let stderr = '';
         child.stderr.on('data', (d) => (stderr += d));
         const res = await new Promise<number | null>((done) => child.on('exit', done));
@@ -218,7 +218,7 @@ describe('keys: a user swapping ~/.ssh in a loop', () => {
       flipper.kill('SIGKILL');
     }
     expect(snapshot(join(r, 'etc/authorized_keys'))).toEqual(target);
-    expect(readdirSync(join(r, 'etc')).sort()).toEqual(etcBefore.concat(['hostname', 'hosts', 'network', 'resolv.conf', 'sysctl.d']).sort());
+    expect(readdirSync(join(r, 'etc')).sort()).toEqual(etcBefore.concat(['dhcp', 'hostname', 'hosts', 'network', 'resolv.conf', 'sysctl.d']).sort());
     expect(userFilesWithSecret(r)).toEqual([]);
   }, 60_000);
 });
