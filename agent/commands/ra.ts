@@ -19,6 +19,8 @@ export interface RaOptions {
   readonly timeoutMs: number;
   /** Ask the wire even where the kernel already knows. */
   readonly wire: boolean;
+  /** false: never ask the wire (doctor --no-probe); interfaces the kernel knows nothing of get no answer. */
+  readonly probe?: boolean;
 }
 
 const isRoot = (): boolean => process.getuid?.() === 0;
@@ -57,6 +59,7 @@ export function observeRouters(opts: RaOptions): InterfaceReport[] {
     if (k.raReceived && !opts.wire) reports.set(link.name, fromKernel(k, kernelElapsed, ['answered from the kernel (it processed an RA since link-up); --wire asks the routers']));
     // A Router Solicitation cannot leave a link that is down: do not wait for an answer that cannot come.
     else if (!link.up) reports.set(link.name, noAnswer(link.name, kernelElapsed, ['the link is down: no Router Solicitation sent']));
+    else if (opts.probe === false) reports.set(link.name, noAnswer(link.name, kernelElapsed, ['the kernel has not processed an RA since link-up, and the wire was not asked']));
     else toProbe.push(link.name);
   }
   if (toProbe.length && !isRoot()) {
