@@ -2,12 +2,30 @@
 import { declaredInterface, type Facts, type Finding, type InterfaceFacts } from '../types.js';
 import { ok, problem } from './finding.js';
 
-/** Programs that run DHCPv6 for an interface (dhclient needs -6; the daemons do it when RAs ask). */
-function dhcpv6ClientFor(facts: Facts, iface: string): string | undefined {
+/** A DHCPv6 client running for `iface` (dhclient needs -6; the daemons do DHCPv6 when RAs ask for it). */
+function dhcpv6Running(facts: Facts, iface: string): string | undefined {
   for (const argv of facts.live?.daemons ?? []) {
     const prog = (argv[0] ?? '').split('/').pop() ?? '';
-    if (prog === 'dhclient' && argv.includes('-6') && (argv.includes(iface) || !argv.some((a) => /^[a-z]/i.test(a) && a !== 'dhclient'))) return argv.join(' ');
+    if (prog === 'dhclient' && argv.includes('-6') && argv.includes(iface)) return argv.join(' ');
     if (/^(dhcpcd|odhcp6c|dhcp6c|NetworkManager|systemd-networkd)$/.test(prog)) return argv.join(' ');
+  }
+  return undefined;
+}
+
+/** Where the stack's configuration asks for DHCPv6 on `iface` (ifupdown `dhcp 1` / `inet6 dhcp`, ifcfg DHCPV6C=yes). */
+function dhcpv6Configured(facts: Facts, iface: string): string | undefined {
+  for (const f of facts.files) {
+    if (f.path === '/etc/network/interfaces' || f.path.startsWith('/etc/network/interfaces.d/')) {
+      let current: string[] = [];
+      for (const line of f.text.split('\n')) {
+        const w = line.trim().split(/\s+/);
+        if (w[0] === 'iface') current = w;
+        const ours = current[1] === iface && current[2] === 'inet6';
+        if (ours && w[0] === 'iface' && w[3] === 'dhcp') return `${f.path}: iface ${iface} inet6 dhcp`;
+        if (ours && w[0] === 'dhcp' && w[1] === '1') return `${f.path}: iface ${iface} inet6 ${current[3]} with dhcp 1`;
+      }
+    }
+    if (f.path.endsWith(`/ifcfg-${iface}`) && /^\s*DHCPV6C=["']?yes/m.test(f.text)) return `${f.path}: DHCPV6C=yes`;
   }
   return undefined;
 }
@@ -27,12 +45,15 @@ export function raChecks(facts: Facts, i: InterfaceFacts): Finding[] {
   const managed = ra.routers.some((r) => r.managed);
   const other = ra.routers.some((r) => r.other);
   if (managed || other) {
-    const client = dhcpv6ClientFor(facts, name);
+    // An information-only client may exit after its one exchange (ifupdown runs dhclient -6 -1 -S); a stateful one renews.
+    const running = dhcpv6Running(facts, name);
+    const configured = dhcpv6Configured(facts, name);
+    const client = running ? `running: ${running}` : !managed && configured ? `configured: ${configured}` : undefined;
     out.push(
       client
-        ? ok('ra.dhcpv6', name, `${managed ? 'M=1' : 'O=1'}; running: ${client}`, 'a DHCPv6 client')
+        ? ok('ra.dhcpv6', name, `${managed ? 'M=1' : 'O=1'}; ${client}`, 'a DHCPv6 client')
         : problem('fail', 'ra.dhcpv6', name, {
-            observed: `${managed ? 'M=1' : 'O=1'} from the router, but no DHCPv6 client runs for ${name}`,
+            observed: `${managed ? 'M=1' : 'O=1'} from the router, but no DHCPv6 client runs for ${name}${configured ? ` (${configured})` : ' or is configured'}`,
             expected: managed ? 'a stateful DHCPv6 client (dhclient -6)' : 'an information-only DHCPv6 client (dhclient -6 -S)',
             why: managed ? 'addresses on this subnet come only from DHCPv6' : 'DNS servers on this subnet come only from DHCPv6',
             fix: `manual fix: v6agent apply, then ifup ${name} (or dhclient -6 ${managed ? '' : '-S '}${name})`,
@@ -73,7 +94,9 @@ export function routeChecks(facts: Facts, i: InterfaceFacts): Finding[] {
           }),
     );
   } else {
-    const bad = defaults.filter((r) => r.gateway && !isLinkLocal(r.gateway));
+    // A static subnet's gateway from the drive is a global address by Neutron's design.
+    const declaredGw = declaredInterface(facts, name)?.ipv6?.gateway;
+    const bad = defaults.filter((r) => r.gateway && !isLinkLocal(r.gateway) && r.gateway !== declaredGw);
     out.push(
       bad.length
         ? problem('warn', 'route.default', name, { observed: bad.map(describe).join(', '), expected: "default via the router's link-local address", why: 'routers are reached by their link-local address (RFC 4861 §4.2); a global gateway breaks when the subnet is renumbered and is not what RAs give', fix: 'manual fix: let the default route come from RAs (accept_ra), or use the router\'s fe80:: address' })
