@@ -33,7 +33,7 @@ export function reportText(r: DoctorReport, colour: boolean): string {
   for (const f of r.fixed) lines.push(`${paint(f.after, 'fixed')} ${f.id}${f.interface ? ` ${f.interface}` : ''}: ${f.action} (${f.before} → ${f.after})`);
   for (const c of r.checks) {
     const head = `${paint(c.status, c.status.padEnd(4))} ${c.id}${c.interface ? ` ${c.interface}` : ''}: ${c.observed}`;
-    lines.push(c.status === 'ok' ? head : `${head} (expected ${c.expected}) — ${c.why}; fix: ${c.fix}`);
+    lines.push(c.status === 'ok' ? head : `${head} (expected ${c.expected}) — ${c.why}; ${c.fix.startsWith('manual fix:') ? c.fix : `fix: ${c.fix}`}`);
   }
   const count = (s: Status) => r.checks.filter((c) => c.status === s).length;
   lines.push(`${count('fail')} failed, ${count('warn')} warnings, ${count('ok')} ok`);

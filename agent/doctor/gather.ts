@@ -89,6 +89,8 @@ function readResolv(root: string): Facts['resolv'] {
 }
 
 async function readDeclared(opts: GatherOptions, live: boolean): Promise<{ instance: Instance | undefined; note: string }> {
+  // An image tree's drive is not this machine's: under --root, only a drive named with --config-drive.
+  if (!live && opts.configDrive === undefined) return { instance: undefined, note: 'no --config-drive given' };
   const names = interfaceNames(new Map(), { sysfs: live, fallback: !live });
   try {
     const instance = await loadInstance(opts.configDrive, names, new Warnings());
