@@ -124,7 +124,7 @@ Exit codes: 0 nothing failed, 1 something failed, 2 could not run.
 Examples:
   v6agent doctor                                   every interface, one line per check
   v6agent doctor eth0 --json                       for scripts
-  v6agent doctor --format prometheus > /var/lib/node_exporter/textfile/v6agent.prom
+  v6agent doctor --format prometheus              node_exporter textfile-collector metrics, for fleets
   v6agent doctor --root /srv/image                 the files of an image tree
   v6agent doctor --fix                             repair, then report before → after`)
     .action(async (ifaces: string[], o: { format: string; json: boolean; fix: boolean; root?: string; configDrive?: string; probe: boolean; probeTimeout: string }) => {
