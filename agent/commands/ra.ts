@@ -5,7 +5,10 @@
  */
 import { V6Error, ExitCode } from '../errors.js';
 import { interfaceName } from '../model/names.js';
-import { dumpLinks, kernelView, type KernelView } from '../ra/kernel.js';
+import { readAddresses, readRoutes } from '../facts/netlink.js';
+import { kernelRaFacts, type KernelRaFacts } from '../facts/raKernel.js';
+import { readSysctl, sysctlNumber } from '../facts/sysctl.js';
+import { dumpLinks, kernelView, type KernelLink, type KernelView } from '../ra/kernel.js';
 import { modeOfRouters, routerFromRa, type InterfaceReport, type RouterReport } from '../ra/observe.js';
 import { probeRouters } from '../ra/wire.js';
 
@@ -21,6 +24,8 @@ export interface RaOptions {
   readonly wire: boolean;
   /** false: never ask the wire (doctor --no-probe); interfaces the kernel knows nothing of get no answer. */
   readonly probe?: boolean;
+  /** false: leave out the kernel's routes, addresses and MTU (apply does not need them). */
+  readonly kernelFacts?: boolean;
 }
 
 const isRoot = (): boolean => process.getuid?.() === 0;
@@ -29,16 +34,24 @@ const isRoot = (): boolean => process.getuid?.() === 0;
 function kernelRouters(k: KernelView): RouterReport[] {
   // With no RA route (router lifetime 0) there was still a router.
   const addresses = k.routers.length ? k.routers : ['unknown'];
-  return addresses.map((address) => ({ address, afterMs: null, managed: k.managed, other: k.other, lifetime: null, preference: null, mtu: null, prefixes: [], rdnss: [], dnssl: [], pref64: [] }));
+  return addresses.map((address) => ({ address, afterMs: null, managed: k.managed, other: k.other, lifetime: null, preference: null, mtu: null, prefixes: [], rdnss: [], dnssl: [], pref64: [], routes: [] }));
 }
 
 function fromKernel(k: KernelView, elapsedMs: number, notes: string[]): InterfaceReport {
   const routers = kernelRouters(k);
-  return { name: k.iface, mode: modeOfRouters(routers, k.slaacAddress), source: 'kernel', elapsedMs, routers, notes };
+  return { name: k.iface, mode: modeOfRouters(routers, k.slaacAddress), source: 'kernel', elapsedMs, routers, notes, kernel: null };
 }
 
 function noAnswer(name: string, elapsedMs: number, notes: string[]): InterfaceReport {
-  return { name, mode: 'none', source: 'none', elapsedMs, routers: [], notes };
+  return { name, mode: 'none', source: 'none', elapsedMs, routers: [], notes, kernel: null };
+}
+
+/** The kernel's RA facts for each interface, from one address and one route dump (agent/facts). */
+function kernelFacts(links: readonly KernelLink[]): Map<string, KernelRaFacts> {
+  const names = new Map(links.map((l) => [l.index, l.name]));
+  const routes = readRoutes(names);
+  const addresses = readAddresses(names);
+  return new Map(links.map((l) => [l.name, kernelRaFacts(l.name, routes, addresses, sysctlNumber(readSysctl(`net/ipv6/conf/${l.name}/mtu`)))]));
 }
 
 export function observeRouters(opts: RaOptions): InterfaceReport[] {
@@ -85,10 +98,11 @@ export function observeRouters(opts: RaOptions): InterfaceReport[] {
         const kmode = modeOfRouters(kernelRouters(k), k.slaacAddress);
         if (kmode !== mode) notes.push(`the kernel's flags say ${kmode}; the wire says ${mode}, which wins`);
       }
-      reports.set(w.iface, { name: w.iface, mode, source: 'wire', elapsedMs, routers, notes });
+      reports.set(w.iface, { name: w.iface, mode, source: 'wire', elapsedMs, routers, notes, kernel: null });
     }
   }
-  return chosen.map((l) => reports.get(l.name)!);
+  const facts = opts.kernelFacts === false ? new Map<string, KernelRaFacts>() : kernelFacts(chosen);
+  return chosen.map((l) => ({ ...reports.get(l.name)!, kernel: facts.get(l.name) ?? null }));
 }
 
 export function formatRaReport(reports: readonly InterfaceReport[]): string {
@@ -102,8 +116,24 @@ export function formatRaReport(reports: readonly InterfaceReport[]): string {
       if (rt.rdnss.length) l.push(`    rdnss ${rt.rdnss.join(' ')}`);
       if (rt.dnssl.length) l.push(`    dnssl ${rt.dnssl.join(' ')}`);
       if (rt.pref64.length) l.push(`    pref64 ${rt.pref64.join(' ')}`);
+      for (const ri of rt.routes) l.push(`    route ${ri.prefix}  preference ${ri.preference}  lifetime ${ri.lifetime}s`);
     }
+    // Answered from the wire, the RA itself says more; from the kernel, say what it kept and what it could not.
+    if (r.kernel && r.source === 'kernel') l.push(...formatKernel(r.kernel));
     for (const n of r.notes) l.push(`  note: ${n}`);
   }
   return `${l.join('\n')}\n`;
+}
+
+const expiry = (s: number | null): string => (s === null ? 'permanent' : `expires ${s}s`);
+const life = (s: number | null): string => (s === null ? 'forever' : `${s}s`);
+
+function formatKernel(k: KernelRaFacts): string[] {
+  const l = [`  kernel: ipv6 mtu ${k.ipv6Mtu ?? 'unknown'}`];
+  for (const d of k.defaultRoutes) l.push(`    default via ${d.router}  ${expiry(d.expiresIn)}${d.preference ? `  preference ${d.preference}` : ''}`);
+  for (const p of k.prefixRoutes) l.push(`    prefix route ${p.prefix}  ${expiry(p.expiresIn)}`);
+  for (const r of k.routeInformation) l.push(`    route ${r.prefix} via ${r.router}  ${expiry(r.expiresIn)}${r.preference ? `  preference ${r.preference}` : ''}`);
+  for (const a of k.addresses) l.push(`    address ${a.address}  valid ${life(a.validLifetime)} preferred ${life(a.preferredLifetime)}`);
+  l.push(`    only --wire gives: ${k.wireOnly.join('; ')}`);
+  return l;
 }

@@ -121,7 +121,7 @@ async function readLive(opts: GatherOptions): Promise<LiveFacts> {
   if (chosen.length) {
     // Loaded here: the wire code is only needed live.
     const { observeRouters } = await import('../commands/ra.js');
-    for (const r of observeRouters({ ifaces: chosen.map((l) => l.name), missing: 'skip', timeoutMs: opts.probeTimeoutMs, wire: false, probe: opts.probe })) {
+    for (const r of observeRouters({ ifaces: chosen.map((l) => l.name), missing: 'skip', timeoutMs: opts.probeTimeoutMs, wire: false, probe: opts.probe, kernelFacts: false })) {
       // Without the wire, "no answer" only means the kernel has nothing to say: no finding either way.
       if (opts.probe || r.source !== 'none') ra.set(r.name, r);
     }

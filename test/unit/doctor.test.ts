@@ -23,7 +23,7 @@ function facts(change: { iface?: Partial<InterfaceFacts>; link?: Partial<Interfa
     link: { name: 'eth0', index: 2, up: true, loopback: false, mac: MAC, mtu: 1500, inet6Flags: 0x20, ...change.link },
     conf: { disable_ipv6: '0', forwarding: '0', accept_ra: '1', autoconf: '1', use_tempaddr: '0', addr_gen_mode: '0', accept_ra_rt_info_max_plen: '128', mtu: '1500' },
     addresses: [addr(LL), addr(GLOBAL, { flags: 0 })],
-    ra: { name: 'eth0', mode: 'slaac', source: 'kernel', elapsedMs: 1, notes: [], routers: [{ address: 'fe80::1', afterMs: null, managed: false, other: false, lifetime: null, preference: null, mtu: null, prefixes: [], rdnss: [], dnssl: [], pref64: [] }] },
+    ra: { name: 'eth0', mode: 'slaac', source: 'kernel', elapsedMs: 1, notes: [], routers: [{ address: 'fe80::1', afterMs: null, managed: false, other: false, lifetime: null, preference: null, mtu: null, prefixes: [], rdnss: [], dnssl: [], pref64: [], routes: [] }], kernel: null },
     ...change.iface,
   };
   return {
@@ -74,6 +74,16 @@ describe('doctor checks (pure)', () => {
     const r = runChecks({ ...f, live: { ...f.live!, interfaces: [{ ...i, ra }] } });
     expect(problems(r)).toEqual(['fail route.default']);
     expect(r.find((c) => c.id === 'route.default')!.observed).toMatch(/router lifetime 0/);
+  });
+
+  it('a router announcing the metadata route the kernel did not install fails route.metadata', () => {
+    const f = facts();
+    const i = f.live!.interfaces[0]!;
+    const ra = { ...i.ra!, source: 'wire' as const, routers: [{ ...i.ra!.routers[0]!, routes: [{ prefix: 'fe80::a9fe:a9fe/128', preference: 'medium' as const, lifetime: 1800 }] }] };
+    const withRa = { ...f, live: { ...f.live!, interfaces: [{ ...i, ra }] } };
+    expect(problems(runChecks(withRa))).toEqual(['fail route.metadata']);
+    const installed = { ...withRa, live: { ...withRa.live, routes: [route(), route({ dst: 'fe80::a9fe:a9fe', dstLength: 128 })] } };
+    expect(problems(runChecks(installed))).toEqual([]);
   });
 
   it('NetworkManager or networkd running: accept_ra = 0 and addr_gen_mode = 1 are theirs, not findings', () => {

@@ -103,6 +103,16 @@ export function routeChecks(facts: Facts, i: InterfaceFacts): Finding[] {
         : ok('route.default', name, defaults.map(describe).join(', '), "default via the router's link-local address"),
     );
   }
+  // Only a Router Solicitation's answer shows the option; the kernel keeps just the route it installed.
+  const METADATA = 'fe80::a9fe:a9fe/128';
+  if (i.ra?.routers.some((r) => r.routes.some((x) => x.prefix === METADATA && x.lifetime > 0))) {
+    const has = routes.some((r) => r.family === 6 && r.iface === name && `${r.dst}/${r.dstLength}` === METADATA);
+    out.push(
+      has
+        ? ok('route.metadata', name, `${METADATA} (announced and installed)`, `a route to ${METADATA}`)
+        : problem('fail', 'route.metadata', name, { observed: `the router announces ${METADATA}, but there is no route to it on ${name}`, expected: `a route to ${METADATA} via the router`, why: 'the IPv6 metadata service is unreachable', fix: `see sysctl.accept_ra_rt_info_max_plen; or manual fix: ip -6 route add ${METADATA} via <router> dev ${name}` }),
+    );
+  }
   return out;
 }
 
