@@ -5,7 +5,7 @@
  */
 import { V6Error, ExitCode } from '../errors.js';
 import { interfaceName } from '../model/names.js';
-import { readAddresses, readRoutes } from '../facts/netlink.js';
+import { readAddresses, readRoutes, type Addr, type Route } from '../facts/netlink.js';
 import { kernelRaFacts, type KernelRaFacts } from '../facts/raKernel.js';
 import { readSysctl, sysctlNumber } from '../facts/sysctl.js';
 import { dumpLinks, kernelView, type KernelLink, type KernelView } from '../ra/kernel.js';
@@ -46,11 +46,8 @@ function noAnswer(name: string, elapsedMs: number, notes: string[]): InterfaceRe
   return { name, mode: 'none', source: 'none', elapsedMs, routers: [], notes, kernel: null };
 }
 
-/** The kernel's RA facts for each interface, from one address and one route dump (agent/facts). */
-function kernelFacts(links: readonly KernelLink[]): Map<string, KernelRaFacts> {
-  const names = new Map(links.map((l) => [l.index, l.name]));
-  const routes = readRoutes(names);
-  const addresses = readAddresses(names);
+/** The kernel's RA facts for each interface. */
+function kernelFacts(links: readonly KernelLink[], addresses: readonly Addr[], routes: readonly Route[]): Map<string, KernelRaFacts> {
   return new Map(links.map((l) => [l.name, kernelRaFacts(l.name, routes, addresses, sysctlNumber(readSysctl(`net/ipv6/conf/${l.name}/mtu`)))]));
 }
 
@@ -62,7 +59,11 @@ export function observeRouters(opts: RaOptions): InterfaceReport[] {
     if (opts.missing === 'error' && !links.some((l) => l.name === name)) throw new V6Error(`${name}: no such interface with IPv6`, ExitCode.badInput);
   }
   const chosen = opts.ifaces.length ? links.filter((l) => opts.ifaces.includes(l.name)) : links.filter((l) => l.up && !l.loopback);
-  const kernel = new Map(chosen.map((l) => [l.name, kernelView(l)]));
+  // One address and one route dump (agent/facts) serve both the kernel's answer and its RA facts.
+  const names = new Map(links.map((l) => [l.index, l.name]));
+  const addresses = readAddresses(names);
+  const routes = readRoutes(names);
+  const kernel = new Map(chosen.map((l) => [l.name, kernelView(l, addresses, routes)]));
   const reports = new Map<string, InterfaceReport>();
   const kernelElapsed = performance.now() - t0;
 
@@ -101,7 +102,7 @@ export function observeRouters(opts: RaOptions): InterfaceReport[] {
       reports.set(w.iface, { name: w.iface, mode, source: 'wire', elapsedMs, routers, notes, kernel: null });
     }
   }
-  const facts = opts.kernelFacts === false ? new Map<string, KernelRaFacts>() : kernelFacts(chosen);
+  const facts = opts.kernelFacts === false ? new Map<string, KernelRaFacts>() : kernelFacts(chosen, addresses, routes);
   return chosen.map((l) => ({ ...reports.get(l.name)!, kernel: facts.get(l.name) ?? null }));
 }
 

@@ -6,12 +6,17 @@ import { readFileSync } from 'node:fs';
 
 export const PROC_SYS = '/proc/sys';
 
-export function readSysctl(path: string, procSys = PROC_SYS): string | undefined {
+/** One /proc/sys file by its full path (a test may point procSys elsewhere). */
+export function readProcFile(path: string): string | undefined {
   try {
-    return readFileSync(`${procSys}/${path}`, 'utf8').trim();
+    return readFileSync(path, 'utf8').trim();
   } catch {
     return undefined;
   }
+}
+
+export function readSysctl(path: string, procSys = PROC_SYS): string | undefined {
+  return readProcFile(`${procSys}/${path}`);
 }
 
 /** The per-interface IPv6 keys doctor and apply reason about. */
