@@ -116,7 +116,8 @@ Examples:
     .option('--fix', 'repair what is safe (sysctls now and in /etc/sysctl.d, stray addresses), then check again', false)
     .option('--root <dir>', 'check the configuration files of this image tree only (nothing live)')
     .option('--config-drive <dir>', 'compare with this drive instead of finding the config drive')
-    .option('--no-probe', 'do not send Router Solicitations where the kernel has not heard a router')
+    .option('--no-config-drive', 'check as if there were no config drive: ask the IPv6 metadata service instead')
+    .option('--no-probe', 'do not send Router Solicitations or ask the metadata service')
     .option('--probe-timeout <seconds>', 'how long to wait for routers', '2')
     .addHelpText('after', `
 Exit codes: 0 nothing failed, 1 something failed, 2 could not run.
@@ -127,12 +128,12 @@ Examples:
   v6agent doctor --format prometheus              node_exporter textfile-collector metrics, for fleets
   v6agent doctor --root /srv/image                 the files of an image tree
   v6agent doctor --fix                             repair, then report before → after`)
-    .action(async (ifaces: string[], o: { format: string; json: boolean; fix: boolean; root?: string; configDrive?: string; probe: boolean; probeTimeout: string }) => {
+    .action(async (ifaces: string[], o: { format: string; json: boolean; fix: boolean; root?: string; configDrive?: string | false; probe: boolean; probeTimeout: string }) => {
       const probeTimeoutMs = parseSeconds('--probe-timeout', o.probeTimeout);
       if (o.root !== undefined && ifaces.length) throw new V6Error('--root checks files only: name no interfaces', ExitCode.usage);
       const { runDoctor, exitCodeOf } = await import('./commands/doctor.js');
       const format = await import('./doctor/format.js');
-      const report = await runDoctor({ ifaces, root: o.root, configDrive: o.configDrive, probe: o.probe, probeTimeoutMs, fix: o.fix });
+      const report = await runDoctor({ ifaces, root: o.root, configDrive: o.configDrive || undefined, noConfigDrive: o.configDrive === false, probe: o.probe, probeTimeoutMs, fix: o.fix });
       const kind = o.json ? 'json' : o.format;
       if (kind === 'json') out(format.reportJson(report));
       else if (kind === 'prometheus') out(format.reportPrometheus(report, Date.now()));

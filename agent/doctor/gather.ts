@@ -16,6 +16,7 @@ import { resolveInRoot } from '../apply/rootPath.js';
 import { MiB, readText } from '../sources/files.js';
 import { inRoot, resolvOwner } from '../sources/target.js';
 import type { Facts, FileFact, InterfaceFacts, LiveFacts } from './types.js';
+import type { MetadataAnswer } from './metadataProbe.js';
 import { SYSCTL_DIRS } from './checks/sysctlFiles.js';
 
 export interface GatherOptions {
@@ -26,6 +27,8 @@ export interface GatherOptions {
   /** Ask routers on the wire where the kernel has not processed an RA (live, root only). */
   readonly probe: boolean;
   readonly probeTimeoutMs: number;
+  /** Check as if there were no config drive: ask the IPv6 metadata service instead. */
+  readonly noConfigDrive?: boolean;
 }
 
 const FILE_DIRS = [
@@ -91,6 +94,7 @@ function readResolv(root: string): Facts['resolv'] {
 async function readDeclared(opts: GatherOptions, live: boolean): Promise<{ instance: Instance | undefined; note: string }> {
   // An image tree's drive is not this machine's: under --root, only a drive named with --config-drive.
   if (!live && opts.configDrive === undefined) return { instance: undefined, note: 'no --config-drive given' };
+  if (opts.noConfigDrive) return { instance: undefined, note: '--no-config-drive' };
   const names = interfaceNames(new Map(), { sysfs: live, fallback: !live });
   try {
     const instance = await loadInstance(opts.configDrive, names, new Warnings());
@@ -102,7 +106,7 @@ async function readDeclared(opts: GatherOptions, live: boolean): Promise<{ insta
   }
 }
 
-async function readLive(opts: GatherOptions): Promise<LiveFacts> {
+async function readLive(opts: GatherOptions, askMetadata: boolean): Promise<LiveFacts> {
   let links;
   try {
     links = readLinks();
@@ -127,8 +131,15 @@ async function readLive(opts: GatherOptions): Promise<LiveFacts> {
     }
   }
   const ssh = process.env.SSH_CONNECTION?.split(' ')[2];
+  const metadata = new Map<string, MetadataAnswer>();
+  if (askMetadata) {
+    const { probeMetadata } = await import('./metadataProbe.js');
+    const up = chosen.filter((l) => addresses.some((a) => a.iface === l.name && a.family === 6 && a.scope === 253));
+    const answers = await Promise.all(up.map((l) => probeMetadata(l.name, Math.min(opts.probeTimeoutMs, 2000))));
+    up.forEach((l, n) => metadata.set(l.name, answers[n]!));
+  }
   return {
-    interfaces: chosen.map((link) => ({ link, conf: readIpv6Conf(link.name), addresses: addresses.filter((a) => a.iface === link.name), ra: ra.get(link.name) })),
+    interfaces: chosen.map((link) => ({ link, conf: readIpv6Conf(link.name), addresses: addresses.filter((a) => a.iface === link.name), ra: ra.get(link.name), metadata: metadata.get(link.name) })),
     routes,
     ipv4Addresses: addresses.filter((a) => a.family === 4 && !a.address.startsWith('127.')).length,
     daemons: readProcesses()
@@ -144,7 +155,8 @@ export async function gatherFacts(opts: GatherOptions): Promise<Facts> {
   const declared = await readDeclared(opts, live);
   return {
     root,
-    live: live ? await readLive(opts) : undefined,
+    // With no config drive, the metadata service is where the instance comes from: ask it (live, when probing).
+    live: live ? await readLive(opts, opts.probe && declared.instance === undefined) : undefined,
     declared: declared.instance,
     declaredNote: declared.note,
     resolv: readResolv(root),

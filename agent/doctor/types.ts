@@ -8,6 +8,7 @@ import type { Ipv6Mode } from '../model/modes.js';
 import type { Addr, Link, Route } from '../facts/netlink.js';
 import type { Ipv6ConfKey } from '../facts/sysctl.js';
 import type { InterfaceReport } from '../ra/observe.js';
+import type { MetadataAnswer } from './metadataProbe.js';
 import type { ResolvOwner } from '../sources/target.js';
 
 export type Status = 'ok' | 'warn' | 'fail';
@@ -46,6 +47,8 @@ export interface InterfaceFacts {
   readonly addresses: readonly Addr[];
   /** What the routers said (kernel flags, or a Router Solicitation when the kernel had nothing). */
   readonly ra: InterfaceReport | undefined;
+  /** The IPv6 metadata service's answer, asked only when there is no config drive. */
+  readonly metadata?: MetadataAnswer;
 }
 
 export interface LiveFacts {

@@ -4,7 +4,9 @@
  * inside the guest namespace is reported as exactly its findings, and where
  * doctor claims a fix, `--fix` clears them and a second doctor is clean.
  */
-import { rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'vitest';
 import { eui64Address } from '../../agent/model/addr.js';
@@ -15,6 +17,7 @@ import { addresses, linkUp, waitFor } from './guest.js';
 import { labGate } from './requirements.js';
 
 const gate = labGate();
+const run = promisify(execFile);
 let serial = 0;
 
 interface Guest {
@@ -60,6 +63,20 @@ async function doctor(g: Guest, ...args: string[]): Promise<Report> {
     ({ stdout, code } = { stdout: err.stdout, code: err.code });
   }
   return { code, ...(JSON.parse(stdout) as Omit<Report, 'code'>) };
+}
+
+/**
+ * An HTTP server on fe80::a9fe:a9fe in the router's namespace, as Neutron's metadata proxy listens there;
+ * it serves /openstack only when `found` (python's http.server answers 404 otherwise).
+ */
+async function metadataServer(lab: Lab, found: boolean, { onTestFinished }: TestContext): Promise<void> {
+  await run('ip', ['-n', lab.router, 'addr', 'add', 'fe80::a9fe:a9fe/128', 'dev', 'br0', 'nodad']);
+  const dir = join(lab.dir, 'metadata');
+  mkdirSync(dir);
+  if (found) writeFileSync(join(dir, 'openstack'), 'latest\n');
+  const server = spawn('ip', ['netns', 'exec', lab.router, 'python3', '-m', 'http.server', '80', '--bind', '::', '--directory', dir], { stdio: 'ignore' });
+  onTestFinished(() => void server.kill());
+  await waitFor('the metadata server to listen', async () => (await run('ip', ['netns', 'exec', lab.router, 'ss', '-Hltn', 'sport = :80'])).stdout, (o) => o.includes(':80'));
 }
 
 /** The non-ok findings as "status id", sorted: what a test compares exactly. */
@@ -172,5 +189,31 @@ describe.runIf(gate.run).concurrent('v6agent doctor on a lab guest', () => {
     const r = await doctor(g);
     expect(problems(r)).toEqual(['warn ra.mode']);
     expect(r.checks.find((c) => c.id === 'ra.mode')!.observed).toBe('the router says slaac, the drive says dhcpv6-stateless');
+  });
+
+  it('no config drive and the IPv6 metadata service answers 404: fail naming the URL', async (context) => {
+    const { expect } = context;
+    const g = await guest('slaac', context);
+    await metadataServer(g.lab, false, context);
+    const r = await doctor(g, '--no-config-drive');
+    expect(problems(r)).toEqual(['fail metadata.service']);
+    expect(r.checks.find((c) => c.id === 'metadata.service')!.observed).toBe('no config drive, and http://[fe80::a9fe:a9fe%eth0]/openstack answers 404');
+  });
+
+  it('no config drive and the IPv6 metadata service answers: ok', async (context) => {
+    const { expect } = context;
+    const g = await guest('slaac', context);
+    await metadataServer(g.lab, true, context);
+    const r = await doctor(g, '--no-config-drive');
+    expect(problems(r)).toEqual([]);
+    expect(r.checks.find((c) => c.id === 'metadata.service')).toMatchObject({ status: 'ok', observed: 'http://[fe80::a9fe:a9fe%eth0]/openstack answers 200' });
+  });
+
+  it('no config drive and nothing answers on fe80::a9fe:a9fe: fail, the metadata service is unreachable', async (context) => {
+    const { expect } = context;
+    const g = await guest('slaac', context);
+    const r = await doctor(g, '--no-config-drive');
+    expect(problems(r)).toEqual(['fail metadata.service']);
+    expect(r.checks.find((c) => c.id === 'metadata.service')!.observed).toMatch(/^no config drive, and http:\/\/\[fe80::a9fe:a9fe%eth0\]\/openstack: /);
   });
 });

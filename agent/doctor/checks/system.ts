@@ -51,6 +51,25 @@ export function metadataChecks(facts: Facts): Finding[] {
   ];
 }
 
+/** With no config drive, the IPv6 metadata service must answer: 404 means it could not identify the port. */
+export function metadataServiceChecks(facts: Facts): Finding[] {
+  const out: Finding[] = [];
+  for (const i of facts.live?.interfaces ?? []) {
+    const m = i.metadata;
+    if (!m) continue;
+    const name = i.link.name;
+    const url = `http://[fe80::a9fe:a9fe%${name}]/openstack`;
+    if ('error' in m)
+      out.push(problem('fail', 'metadata.service', name, { observed: `no config drive, and ${url}: ${m.error}`, expected: 'an answer from the metadata service', why: 'without a config drive the instance (keys, network, user data) comes only from the metadata service', fix: 'manual fix: attach a config drive, or check the route to fe80::a9fe:a9fe (see route.metadata, sysctl.accept_ra_rt_info_max_plen) and that the cloud serves IPv6 metadata (Neutron ≥ 17, OVN ≥ 24)' }));
+    else if (m.status === 404)
+      out.push(problem('fail', 'metadata.service', name, { observed: `no config drive, and ${url} answers 404`, expected: '200', why: "the metadata proxy identifies the port from the EUI-64 link-local the request comes from; a stable-privacy or random link-local is not found", fix: 'see address.link_local and sysctl.addr_gen_mode; the request must come from the EUI-64 link-local of the MAC' }));
+    else if (m.status >= 400)
+      out.push(problem('warn', 'metadata.service', name, { observed: `no config drive, and ${url} answers ${m.status}`, expected: '200', why: 'the metadata service refuses the request', fix: 'manual fix: ask the cloud operator (a 5xx is the service, not this VM)' }));
+    else out.push(ok('metadata.service', name, `${url} answers ${m.status}`, 'an answer from the metadata service'));
+  }
+  return out;
+}
+
 export function dockerChecks(facts: Facts): Finding[] {
   const f = file(facts, '/etc/docker/daemon.json');
   if (!f || ipv6Only(facts) !== true) return [];
