@@ -3,10 +3,11 @@
  * built binary. A tree `apply` rendered is all-ok; each file another tool
  * left behind is reported as exactly its finding, naming file and setting.
  */
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { requireBinary, v6agent } from '../bin.js';
+import { BIN, requireBinary, v6agent } from '../bin.js';
 import { makeRoot } from '../helpers.js';
 
 const V6ONLY = resolve('examples/drives/v6only-slaac');
@@ -170,5 +171,16 @@ describe('v6agent doctor --root', () => {
     const r = v6agent(['doctor', '--root', root, '--config-drive', join(root, 'nope')]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/cannot run: --config-drive .*nope: not a directory/);
+  });
+
+  it('text output is coloured only on a terminal, and never with NO_COLOR set', () => {
+    const root = tree({ [NM]: KEYFILE('method=dhcp') });
+    const args = `${BIN} doctor --root ${root}`;
+    // script(1) gives the binary a pseudo-terminal as stdout.
+    const onTty = (env: NodeJS.ProcessEnv) => spawnSync('script', ['-qec', args, '/dev/null'], { encoding: 'utf8', env }).stdout;
+    const { NO_COLOR: _, ...env } = process.env;
+    expect(onTty(env)).toMatch(/\x1b\[31mfail\x1b\[0m nm\.method/);
+    expect(onTty({ ...env, NO_COLOR: '1' })).not.toMatch(/\x1b\[/);
+    expect(v6agent(['doctor', '--root', root], { env }).stdout).not.toMatch(/\x1b\[/);
   });
 });
