@@ -6,6 +6,7 @@
 import { Warnings } from '../errors.js';
 import { applySysctls } from '../apply/live.js';
 import { deleteAddress } from '../apply/addresses.js';
+import { startDhcpv6 } from '../apply/dhcp.js';
 import { writeFiles } from '../apply/write.js';
 import { runChecks } from '../doctor/checks/index.js';
 import { planRepairs, type RepairPlan } from '../doctor/fix.js';
@@ -36,6 +37,10 @@ async function commit(root: string, plan: RepairPlan): Promise<Done[]> {
     const where = file ? `; ${file.path} ${file.status}` : '';
     done.push({ finding: s.finding, action: `${s.key} = ${s.value} (was ${r.from ?? 'absent'})${where}`, status: r.status });
   });
+  for (const d of plan.dhcpv6) {
+    const r = startDhcpv6(d.iface);
+    done.push({ finding: d.finding, action: `${r.what}: ${r.to}`, status: r.status });
+  }
   for (const a of plan.addresses) {
     const r = deleteAddress(a.iface, a.address, a.prefixLength);
     done.push({ finding: a.finding, action: `ip -6 addr del ${r.what}${r.status === 'failed' ? `: ${r.to}` : ''}`, status: r.status });
@@ -55,7 +60,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   facts = await gatherFacts({ ...opts, probe: false });
   const second = planRepairs(facts, runChecks(facts));
   if (second.addresses.length) {
-    done.push(...(await commit(facts.root, { sysctls: [], files: [], addresses: second.addresses })));
+    done.push(...(await commit(facts.root, { sysctls: [], files: [], addresses: second.addresses, dhcpv6: [] })));
     facts = await gatherFacts({ ...opts, probe: false });
   }
   checks = runChecks(facts);

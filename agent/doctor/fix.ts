@@ -16,6 +16,7 @@ export interface RepairPlan {
   /** The persistent sysctl.d files, as apply renders them. */
   readonly files: readonly PlannedFile[];
   readonly addresses: readonly { finding: Finding; iface: string; address: string; prefixLength: number }[];
+  readonly dhcpv6: readonly { finding: Finding; iface: string }[];
 }
 
 /** The interface as apply would model it: the drive's, else one in the mode the routers announce. */
@@ -36,6 +37,7 @@ function modelInterface(facts: Facts, i: InterfaceFacts): Interface {
 export function planRepairs(facts: Facts, findings: readonly Finding[]): RepairPlan {
   const sysctls: RepairPlan['sysctls'][number][] = [];
   const addresses: RepairPlan['addresses'][number][] = [];
+  const dhcpv6: RepairPlan['dhcpv6'][number][] = [];
   const persist = new Set<string>();
   for (const finding of findings) {
     if (finding.status === 'ok') continue;
@@ -43,7 +45,8 @@ export function planRepairs(facts: Facts, findings: readonly Finding[]): RepairP
       if (r.kind === 'sysctl') {
         sysctls.push({ key: sysctlKey(r.iface, r.key), proc: `net/ipv6/conf/${r.iface}/${r.key}`, value: r.value, finding });
         persist.add(r.iface);
-      } else addresses.push({ finding, iface: r.iface, address: r.address, prefixLength: r.prefixLength });
+      } else if (r.kind === 'start-dhcpv6') dhcpv6.push({ finding, iface: r.iface });
+      else addresses.push({ finding, iface: r.iface, address: r.address, prefixLength: r.prefixLength });
     }
   }
   // NetworkManager and networkd own these sysctls on their links: a drop-in would fight them.
@@ -57,5 +60,5 @@ export function planRepairs(facts: Facts, findings: readonly Finding[]): RepairP
       files.push(...renderSysctls(instance, { forwarding } as Target).files);
     }
   }
-  return { sysctls, files, addresses };
+  return { sysctls, files, addresses, dhcpv6 };
 }

@@ -16,7 +16,9 @@ export type Status = 'ok' | 'warn' | 'fail';
 /** What --fix may do for a finding; anything else is reported as "manual fix:". */
 export type Repair =
   | { readonly kind: 'sysctl'; readonly iface: string; readonly key: Ipv6ConfKey; readonly value: string }
-  | { readonly kind: 'delete-address'; readonly iface: string; readonly address: string; readonly prefixLength: number };
+  | { readonly kind: 'delete-address'; readonly iface: string; readonly address: string; readonly prefixLength: number }
+  /** A stateful DHCPv6 client (M=1), which keeps running to renew its lease. */
+  | { readonly kind: 'start-dhcpv6'; readonly iface: string };
 
 /** One line of the report; JSON drops `repair`. */
 export interface Finding {

@@ -38,6 +38,7 @@ async function guest(mode: LabMode | 'none', { expect, onTestFinished }: TestCon
   if (how.ifup === false) await linkUp(lab);
   else await lab.inGuest(['ifup', '--state-dir', '/run/network', 'eth0'], 20_000);
   if (mode === 'slaac' || mode === 'dhcpv6-stateless') await eui64Ready(lab, mac);
+  await waitFor('DAD to finish', () => addresses(lab), (a) => a.length > 0 && a.every((x) => !x.tentative));
   return { lab, mac, drive };
 }
 
@@ -172,6 +173,20 @@ describe.runIf(gate.run).concurrent('v6agent doctor on a lab guest', () => {
     const r = await doctor(g);
     expect(problems(r)).toEqual(['fail ra.dhcpv6']);
     expect(r.checks.find((c) => c.id === 'ra.dhcpv6')!.observed).toBe('O=1 from the router, but no DHCPv6 client runs for eth0 or is configured');
+  });
+
+  it('an M=1 router with no DHCPv6 client: --fix starts dhclient -6, which keeps running, and the lease arrives', async (context) => {
+    const { expect } = context;
+    const g = await guest('dhcpv6-stateful', context, { ifup: false });
+    rmSync(join(g.lab.guestRoot, 'etc/network/interfaces.d/50-v6agent'));
+    const before = await doctor(g);
+    // The lab's dnsmasq leases from a range, not the drive's fixed address (Neutron's would): address.declared warns throughout.
+    expect(problems(before)).toEqual(['fail address.global', 'fail ra.dhcpv6', 'warn address.declared']);
+    const fixed = await doctor(g, '--fix');
+    expect(fixed.fixed).toMatchObject([{ id: 'ra.dhcpv6', status: 'changed', before: 'fail', after: 'ok' }]);
+    expect(fixed.fixed[0]!.action).toBe('dhclient -6 -nw -pf /run/dhclient6.eth0.pid -lf /var/lib/dhcp/dhclient6.eth0.leases eth0: started');
+    await waitFor('a usable DHCPv6 lease', () => addresses(g.lab), (a) => a.some((x) => x.scope === 'global' && x.prefixlen === 128 && !x.tentative));
+    expect(problems(await doctor(g))).toEqual(['warn address.declared']);
   });
 
   it('no router on the link: no router, no global address, no default route', async (context) => {

@@ -76,8 +76,9 @@ describe('doctor checks (pure)', () => {
     expect(r.find((c) => c.id === 'route.default')!.observed).toMatch(/router lifetime 0/);
   });
 
-  it('a router announcing the metadata route the kernel did not install fails route.metadata', () => {
-    const f = facts();
+  it('under NetworkManager, a router announcing the metadata route that was not installed fails route.metadata', () => {
+    const base = facts();
+    const f = { ...base, live: { ...base.live!, daemons: [['/usr/sbin/NetworkManager']] } };
     const i = f.live!.interfaces[0]!;
     const ra = { ...i.ra!, source: 'wire' as const, routers: [{ ...i.ra!.routers[0]!, routes: [{ prefix: 'fe80::a9fe:a9fe/128', preference: 'medium' as const, lifetime: 1800 }] }] };
     const withRa = { ...f, live: { ...f.live!, interfaces: [{ ...i, ra }] } };

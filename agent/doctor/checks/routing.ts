@@ -1,6 +1,7 @@
 /** Routers, DHCPv6, routes, MTU: what the link needs beyond addresses. */
 import { declaredInterface, type Facts, type Finding, type InterfaceFacts } from '../types.js';
 import { ok, problem } from './finding.js';
+import { raInUserspace } from './sysctls.js';
 
 /** A DHCPv6 client running for `iface` (dhclient needs -6; the daemons do DHCPv6 when RAs ask for it). */
 function dhcpv6Running(facts: Facts, iface: string): string | undefined {
@@ -56,7 +57,9 @@ export function raChecks(facts: Facts, i: InterfaceFacts): Finding[] {
             observed: `${managed ? 'M=1' : 'O=1'} from the router, but no DHCPv6 client runs for ${name}${configured ? ` (${configured})` : ' or is configured'}`,
             expected: managed ? 'a stateful DHCPv6 client (dhclient -6)' : 'an information-only DHCPv6 client (dhclient -6 -S)',
             why: managed ? 'addresses on this subnet come only from DHCPv6' : 'DNS servers on this subnet come only from DHCPv6',
-            fix: `manual fix: v6agent apply, then ifup ${name} (or dhclient -6 ${managed ? '' : '-S '}${name})`,
+            // Stateful: --fix starts the client (it keeps running). Information-only needs configuring, not one run.
+            fix: managed ? `dhclient -6 -nw ${name}; and v6agent apply so that ifup starts it at boot` : `manual fix: v6agent apply, then ifup ${name} (or dhclient -6 -S ${name} once)`,
+            repairs: managed ? [{ kind: 'start-dhcpv6', iface: name }] : [],
           }),
     );
   }
@@ -103,9 +106,11 @@ export function routeChecks(facts: Facts, i: InterfaceFacts): Finding[] {
         : ok('route.default', name, defaults.map(describe).join(', '), "default via the router's link-local address"),
     );
   }
-  // Only a Router Solicitation's answer shows the option; the kernel keeps just the route it installed.
+  // Only a Router Solicitation's answer shows the option; the kernel keeps just the route it installed. Where the
+  // kernel processes RAs, sysctl.accept_ra_rt_info_max_plen decides (its next RA installs the route); under
+  // NetworkManager or networkd, their RA client must install it.
   const METADATA = 'fe80::a9fe:a9fe/128';
-  if (i.ra?.routers.some((r) => r.routes.some((x) => x.prefix === METADATA && x.lifetime > 0))) {
+  if (raInUserspace(facts) && i.ra?.routers.some((r) => r.routes.some((x) => x.prefix === METADATA && x.lifetime > 0))) {
     const has = routes.some((r) => r.family === 6 && r.iface === name && `${r.dst}/${r.dstLength}` === METADATA);
     out.push(
       has
