@@ -23,7 +23,9 @@ export function readProcesses(proc = '/proc'): Process[] {
   for (const e of entries) {
     if (!/^\d+$/.test(e)) continue;
     try {
-      if (ns !== undefined && netns(`${proc}/${e}`) !== ns) continue;
+      // Unreadable (another user's process, without root): counted, rather than missed.
+      const theirs = ns === undefined ? undefined : netns(`${proc}/${e}`);
+      if (theirs !== undefined && theirs !== ns) continue;
       const argv = readFileSync(`${proc}/${e}/cmdline`, 'latin1').split('\0').filter(Boolean);
       if (argv.length) out.push({ pid: Number(e), argv });
     } catch {

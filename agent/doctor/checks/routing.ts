@@ -36,6 +36,10 @@ export function raChecks(facts: Facts, i: InterfaceFacts): Finding[] {
   const ra = i.ra;
   if (!ra) return [];
   const out: Finding[] = [];
+  if (ra.mode === 'none' && ra.notes.some((n) => n.startsWith('not root'))) {
+    out.push(problem('warn', 'ra.router', name, { observed: `unknown: ${ra.notes.join('; ')}`, expected: 'a Router Advertisement', why: 'the routers could not be asked, so the mode and DHCPv6 checks are skipped', fix: 'manual fix: run doctor as root' }));
+    return out;
+  }
   if (ra.mode === 'none') {
     out.push(problem('fail', 'ra.router', name, { observed: `no router answered (${ra.notes.join('; ') || ra.source})`, expected: 'a Router Advertisement', why: 'no default route, no SLAAC, no M/O flags: IPv6 cannot work past the link', fix: 'manual fix: check the subnet has a router (Neutron: ipv6_ra_mode set, router attached) and that sysctl.accept_ra passes' }));
     return out;
