@@ -87,6 +87,14 @@ describe('doctor checks (pure)', () => {
     expect(problems(runChecks(installed))).toEqual([]);
   });
 
+  it('not root and the kernel has heard no router: ra.router only warns that it could not ask', () => {
+    const f = facts();
+    const i = f.live!.interfaces[0]!;
+    const ra = { ...i.ra!, mode: 'none' as const, source: 'none' as const, routers: [], notes: ['not root: no Router Solicitation sent (a raw ICMPv6 socket needs CAP_NET_RAW)'] };
+    const r = runChecks({ ...f, live: { ...f.live!, interfaces: [{ ...i, ra }] } });
+    expect(problems(r)).toEqual(['warn ra.router']);
+  });
+
   it('NetworkManager or networkd running: accept_ra = 0 and addr_gen_mode = 1 are theirs, not findings', () => {
     const f = facts();
     const i = f.live!.interfaces[0]!;
