@@ -42,9 +42,10 @@ async function guest(mode: LabMode | 'none', { expect, onTestFinished }: TestCon
   return { lab, mac, drive };
 }
 
+/** The EUI-64 SLAAC address is there and DAD is done on every address: nothing left tentative. */
 async function eui64Ready(lab: Lab, mac: string): Promise<void> {
   const want = eui64Address(PREFIX, mac);
-  await waitFor('the EUI-64 SLAAC address', () => addresses(lab), (a) => a.some((x) => x.local === want && !x.tentative));
+  await waitFor('the EUI-64 SLAAC address, all DAD done', () => addresses(lab), (a) => a.some((x) => x.local === want) && a.every((x) => !x.tentative));
 }
 
 interface Report {
