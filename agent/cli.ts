@@ -153,14 +153,52 @@ Examples:
       out(o.json ? `${JSON.stringify({ interfaces }, null, 2)}\n` : formatRaReport(interfaces));
     });
 
+  program
+    .command('doctor')
+    .description('check this VM\'s IPv6 setup, explain each problem and its fix; --fix repairs what is safe')
+    .argument('[iface...]', 'interfaces to check (default: every interface that is up, except loopback)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'prometheus']).default('text'))
+    .option('--json', 'same as --format json (a stable shape, documented in the README)', false)
+    .option('--fix', 'repair what is safe (sysctls now and in /etc/sysctl.d, stray addresses), then check again', false)
+    .option('--root <dir>', 'check the configuration files of this image tree only (nothing live)')
+    .option('--config-drive <dir>', 'compare with this drive instead of finding the config drive')
+    .option('--no-config-drive', 'check as if there were no config drive: ask the IPv6 metadata service instead')
+    .option('--no-probe', 'do not send Router Solicitations or ask the metadata service')
+    .option('--probe-timeout <seconds>', 'how long to wait for routers', '2')
+    .addHelpText('after', `
+Exit codes: 0 nothing failed, 1 something failed, 2 could not run.
+
+Examples:
+  v6agent doctor                                   every interface, one line per check
+  v6agent doctor eth0 --json                       for scripts
+  v6agent doctor --format prometheus              node_exporter textfile-collector metrics, for fleets
+  v6agent doctor --root /srv/image                 the files of an image tree
+  v6agent doctor --fix                             repair, then report before → after`)
+    .action(async (ifaces: string[], o: { format: string; json: boolean; fix: boolean; root?: string; configDrive?: string | false; probe: boolean; probeTimeout: string }) => {
+      const probeTimeoutMs = parseSeconds('--probe-timeout', o.probeTimeout);
+      if (o.root !== undefined && ifaces.length) throw new V6Error('--root checks files only: name no interfaces', ExitCode.usage);
+      const { runDoctor, exitCodeOf } = await import('./commands/doctor.js');
+      const format = await import('./doctor/format.js');
+      const report = await runDoctor({ ifaces, root: o.root, configDrive: o.configDrive || undefined, noConfigDrive: o.configDrive === false, probe: o.probe, probeTimeoutMs, fix: o.fix });
+      const kind = o.json ? 'json' : o.format;
+      if (kind === 'json') out(format.reportJson(report));
+      else if (kind === 'prometheus') out(format.reportPrometheus(report, Date.now()));
+      else out(format.reportText(report, (await import('node:tty')).isatty(1) && !process.env.NO_COLOR));
+      commandExit = exitCodeOf(report) as ExitCode;
+    });
+
   return program;
 }
 
+/** A command that reports failure without an error (doctor: a check failed) sets this. */
+let commandExit: ExitCode = ExitCode.ok;
+
 export async function main(argv: readonly string[]): Promise<number> {
+  commandExit = ExitCode.ok;
   const program = makeProgram();
   try {
     await program.parseAsync(argv as string[]);
-    return ExitCode.ok;
+    return commandExit;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     if (e instanceof V6Error) {

@@ -1,6 +1,7 @@
 /** Live changes, never made under --root: sysctls through /proc/sys, the kernel host name. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Warnings } from '../errors.js';
+import { readProcFile } from '../facts/sysctl.js';
 import type { Action, Sysctl } from '../plan/types.js';
 
 export interface LiveResult {
@@ -10,16 +11,8 @@ export interface LiveResult {
   readonly status: 'changed' | 'unchanged' | 'failed';
 }
 
-function readProc(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
-}
-
 function setProc(what: string, path: string, value: string, warnings: Warnings): LiveResult {
-  const from = readProc(path);
+  const from = readProcFile(path);
   if (from === value) return { what, from, to: value, status: 'unchanged' };
   try {
     writeFileSync(path, value);

@@ -5,7 +5,10 @@
  */
 import { V6Error, ExitCode } from '../errors.js';
 import { interfaceName } from '../model/names.js';
-import { dumpLinks, kernelView, type KernelView } from '../ra/kernel.js';
+import { readAddresses, readRoutes, type Addr, type Route } from '../facts/netlink.js';
+import { kernelRaFacts, type KernelRaFacts } from '../facts/raKernel.js';
+import { readSysctl, sysctlNumber } from '../facts/sysctl.js';
+import { dumpLinks, kernelView, type KernelLink, type KernelView } from '../ra/kernel.js';
 import { modeOfRouters, routerFromRa, type InterfaceReport, type RouterReport } from '../ra/observe.js';
 import { probeRouters } from '../ra/wire.js';
 
@@ -19,6 +22,10 @@ export interface RaOptions {
   readonly timeoutMs: number;
   /** Ask the wire even where the kernel already knows. */
   readonly wire: boolean;
+  /** false: never ask the wire (doctor --no-probe); interfaces the kernel knows nothing of get no answer. */
+  readonly probe?: boolean;
+  /** false: leave out the kernel's routes, addresses and MTU (apply does not need them). */
+  readonly kernelFacts?: boolean;
 }
 
 const isRoot = (): boolean => process.getuid?.() === 0;
@@ -27,16 +34,21 @@ const isRoot = (): boolean => process.getuid?.() === 0;
 function kernelRouters(k: KernelView): RouterReport[] {
   // With no RA route (router lifetime 0) there was still a router.
   const addresses = k.routers.length ? k.routers : ['unknown'];
-  return addresses.map((address) => ({ address, afterMs: null, managed: k.managed, other: k.other, lifetime: null, preference: null, mtu: null, prefixes: [], rdnss: [], dnssl: [], pref64: [] }));
+  return addresses.map((address) => ({ address, afterMs: null, managed: k.managed, other: k.other, lifetime: null, preference: null, mtu: null, prefixes: [], rdnss: [], dnssl: [], pref64: [], routes: [] }));
 }
 
 function fromKernel(k: KernelView, elapsedMs: number, notes: string[]): InterfaceReport {
   const routers = kernelRouters(k);
-  return { name: k.iface, mode: modeOfRouters(routers, k.slaacAddress), source: 'kernel', elapsedMs, routers, notes };
+  return { name: k.iface, mode: modeOfRouters(routers, k.slaacAddress), source: 'kernel', elapsedMs, routers, notes, kernel: null };
 }
 
 function noAnswer(name: string, elapsedMs: number, notes: string[]): InterfaceReport {
-  return { name, mode: 'none', source: 'none', elapsedMs, routers: [], notes };
+  return { name, mode: 'none', source: 'none', elapsedMs, routers: [], notes, kernel: null };
+}
+
+/** The kernel's RA facts for each interface. */
+function kernelFacts(links: readonly KernelLink[], addresses: readonly Addr[], routes: readonly Route[]): Map<string, KernelRaFacts> {
+  return new Map(links.map((l) => [l.name, kernelRaFacts(l.name, routes, addresses, sysctlNumber(readSysctl(`net/ipv6/conf/${l.name}/mtu`)))]));
 }
 
 export function observeRouters(opts: RaOptions): InterfaceReport[] {
@@ -47,7 +59,11 @@ export function observeRouters(opts: RaOptions): InterfaceReport[] {
     if (opts.missing === 'error' && !links.some((l) => l.name === name)) throw new V6Error(`${name}: no such interface with IPv6`, ExitCode.badInput);
   }
   const chosen = opts.ifaces.length ? links.filter((l) => opts.ifaces.includes(l.name)) : links.filter((l) => l.up && !l.loopback);
-  const kernel = new Map(chosen.map((l) => [l.name, kernelView(l)]));
+  // One address and one route dump (agent/facts) serve both the kernel's answer and its RA facts.
+  const names = new Map(links.map((l) => [l.index, l.name]));
+  const addresses = readAddresses(names);
+  const routes = readRoutes(names);
+  const kernel = new Map(chosen.map((l) => [l.name, kernelView(l, addresses, routes)]));
   const reports = new Map<string, InterfaceReport>();
   const kernelElapsed = performance.now() - t0;
 
@@ -57,6 +73,7 @@ export function observeRouters(opts: RaOptions): InterfaceReport[] {
     if (k.raReceived && !opts.wire) reports.set(link.name, fromKernel(k, kernelElapsed, ['answered from the kernel (it processed an RA since link-up); --wire asks the routers']));
     // A Router Solicitation cannot leave a link that is down: do not wait for an answer that cannot come.
     else if (!link.up) reports.set(link.name, noAnswer(link.name, kernelElapsed, ['the link is down: no Router Solicitation sent']));
+    else if (opts.probe === false) reports.set(link.name, noAnswer(link.name, kernelElapsed, ['the kernel has not processed an RA since link-up, and the wire was not asked']));
     else toProbe.push(link.name);
   }
   if (toProbe.length && !isRoot()) {
@@ -82,10 +99,11 @@ export function observeRouters(opts: RaOptions): InterfaceReport[] {
         const kmode = modeOfRouters(kernelRouters(k), k.slaacAddress);
         if (kmode !== mode) notes.push(`the kernel's flags say ${kmode}; the wire says ${mode}, which wins`);
       }
-      reports.set(w.iface, { name: w.iface, mode, source: 'wire', elapsedMs, routers, notes });
+      reports.set(w.iface, { name: w.iface, mode, source: 'wire', elapsedMs, routers, notes, kernel: null });
     }
   }
-  return chosen.map((l) => reports.get(l.name)!);
+  const facts = opts.kernelFacts === false ? new Map<string, KernelRaFacts>() : kernelFacts(chosen, addresses, routes);
+  return chosen.map((l) => ({ ...reports.get(l.name)!, kernel: facts.get(l.name) ?? null }));
 }
 
 export function formatRaReport(reports: readonly InterfaceReport[]): string {
@@ -99,8 +117,24 @@ export function formatRaReport(reports: readonly InterfaceReport[]): string {
       if (rt.rdnss.length) l.push(`    rdnss ${rt.rdnss.join(' ')}`);
       if (rt.dnssl.length) l.push(`    dnssl ${rt.dnssl.join(' ')}`);
       if (rt.pref64.length) l.push(`    pref64 ${rt.pref64.join(' ')}`);
+      for (const ri of rt.routes) l.push(`    route ${ri.prefix}  preference ${ri.preference}  lifetime ${ri.lifetime}s`);
     }
+    // Answered from the wire, the RA itself says more; from the kernel, say what it kept and what it could not.
+    if (r.kernel && r.source === 'kernel') l.push(...formatKernel(r.kernel));
     for (const n of r.notes) l.push(`  note: ${n}`);
   }
   return `${l.join('\n')}\n`;
+}
+
+const expiry = (s: number | null): string => (s === null ? 'permanent' : `expires ${s}s`);
+const life = (s: number | null): string => (s === null ? 'forever' : `${s}s`);
+
+function formatKernel(k: KernelRaFacts): string[] {
+  const l = [`  kernel: ipv6 mtu ${k.ipv6Mtu ?? 'unknown'}`];
+  for (const d of k.defaultRoutes) l.push(`    default via ${d.router}  ${expiry(d.expiresIn)}${d.preference ? `  preference ${d.preference}` : ''}`);
+  for (const p of k.prefixRoutes) l.push(`    prefix route ${p.prefix}  ${expiry(p.expiresIn)}`);
+  for (const r of k.routeInformation) l.push(`    route ${r.prefix} via ${r.router}  ${expiry(r.expiresIn)}${r.preference ? `  preference ${r.preference}` : ''}`);
+  for (const a of k.addresses) l.push(`    address ${a.address}  valid ${life(a.validLifetime)} preferred ${life(a.preferredLifetime)}`);
+  l.push(`    only --wire gives: ${k.wireOnly.join('; ')}`);
+  return l;
 }

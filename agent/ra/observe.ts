@@ -3,6 +3,7 @@
  * stable shape `v6agent ra --json` prints and `apply` consumes.
  */
 import { modeFromRaFlags } from '../model/modes.js';
+import type { KernelRaFacts } from '../facts/raKernel.js';
 import type { RouterAdvertisement } from './codec.js';
 
 /** `unmanaged`: a router, but no autoconf prefix and neither M nor O. `none`: no router. */
@@ -23,6 +24,8 @@ export interface RouterReport {
   readonly rdnss: readonly string[];
   readonly dnssl: readonly string[];
   readonly pref64: readonly string[];
+  /** Route Information options (RFC 4191), e.g. the metadata service's fe80::a9fe:a9fe/128; empty from the kernel. */
+  readonly routes: readonly { prefix: string; preference: 'high' | 'medium' | 'low'; lifetime: number }[];
 }
 
 export interface InterfaceReport {
@@ -33,6 +36,8 @@ export interface InterfaceReport {
   readonly routers: readonly RouterReport[];
   /** Why the answer is what it is: no root, stale kernel flags, disagreements. */
   readonly notes: readonly string[];
+  /** What the kernel keeps from RAs it processed (whatever the source of the answer above). */
+  readonly kernel: KernelRaFacts | null;
 }
 
 export function routerFromRa(address: string, ra: RouterAdvertisement, afterMs: number): RouterReport {
@@ -48,6 +53,7 @@ export function routerFromRa(address: string, ra: RouterAdvertisement, afterMs: 
     rdnss: ra.rdnss.filter((r) => r.lifetime > 0).flatMap((r) => r.servers),
     dnssl: ra.dnssl.filter((d) => d.lifetime > 0).flatMap((d) => d.domains),
     pref64: ra.pref64.map((p) => `${p.prefix}/${p.prefixLength}`),
+    routes: ra.routes.map((r) => ({ prefix: `${r.prefix}/${r.prefixLength}`, preference: r.preference, lifetime: r.lifetime })),
   };
 }
 

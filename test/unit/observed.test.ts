@@ -19,9 +19,10 @@ const router = (over: Partial<RouterReport> = {}): RouterReport => ({
   rdnss: [],
   dnssl: [],
   pref64: [],
+  routes: [],
   ...over,
 });
-const seen = (mode: InterfaceReport['mode'], routers: RouterReport[], source: InterfaceReport['source'] = 'wire'): InterfaceReport[] => [{ name: 'eth0', mode, source, elapsedMs: 1, routers, notes: [] }];
+const seen = (mode: InterfaceReport['mode'], routers: RouterReport[], source: InterfaceReport['source'] = 'wire'): InterfaceReport[] => [{ name: 'eth0', mode, source, elapsedMs: 1, routers, notes: [], kernel: null }];
 const drive = async (name: string) => (await runMetadata({ configDrive: `test/golden/${name}/drive`, iface: ['fa:16:3e:5c:2a:7e=eth0'] })).instance;
 
 describe('the mode of a link from its routers', () => {

@@ -1,0 +1,74 @@
+/**
+ * `v6agent doctor`: gather facts once, run the pure checks, and with --fix
+ * commit the repairs through agent/apply, then check again and report
+ * before → after. Exit 0 nothing fails, 1 something fails (2: could not run).
+ */
+import { Warnings } from '../errors.js';
+import { applySysctls } from '../apply/live.js';
+import { deleteAddress } from '../apply/addresses.js';
+import { startDhcpv6 } from '../apply/dhcp.js';
+import { writeFiles } from '../apply/write.js';
+import { runChecks } from '../doctor/checks/index.js';
+import { planRepairs, type RepairPlan } from '../doctor/fix.js';
+import type { DoctorReport, FixResult } from '../doctor/format.js';
+import { gatherFacts, type GatherOptions } from '../doctor/gather.js';
+import type { Finding } from '../doctor/types.js';
+
+export interface DoctorOptions extends GatherOptions {
+  readonly fix: boolean;
+}
+
+interface Done {
+  readonly finding: Finding;
+  readonly action: string;
+  readonly status: FixResult['status'];
+}
+
+async function commit(root: string, plan: RepairPlan): Promise<Done[]> {
+  const done: Done[] = [];
+  const warnings = new Warnings();
+  const live = applySysctls(plan.sysctls, warnings);
+  const written = plan.files.length ? await writeFiles(root, plan.files, new Date().toISOString().replace(/[:.]/g, '-')) : [];
+  const persisted = (iface: string) => written.find((w) => w.path === `/etc/sysctl.d/60-v6agent-${iface}.conf`);
+  plan.sysctls.forEach((s, n) => {
+    const r = live[n]!;
+    const iface = s.proc.split('/')[3]!;
+    const file = persisted(iface);
+    const where = file ? `; ${file.path} ${file.status}` : '';
+    done.push({ finding: s.finding, action: `${s.key} = ${s.value} (was ${r.from ?? 'absent'})${where}`, status: r.status });
+  });
+  for (const d of plan.dhcpv6) {
+    const r = startDhcpv6(d.iface);
+    done.push({ finding: d.finding, action: `${r.what}: ${r.to}`, status: r.status });
+  }
+  for (const a of plan.addresses) {
+    const r = deleteAddress(a.iface, a.address, a.prefixLength);
+    done.push({ finding: a.finding, action: `ip -6 addr del ${r.what}${r.status === 'failed' ? `: ${r.to}` : ''}`, status: r.status });
+  }
+  return done;
+}
+
+export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
+  let facts = await gatherFacts(opts);
+  let checks = runChecks(facts);
+  if (!opts.fix || !facts.live) return { checks, fixed: [] };
+
+  const done = await commit(facts.root, planRepairs(facts, checks));
+  if (!done.length) return { checks, fixed: [] };
+  // A sysctl repair can make the next one possible (addr_gen_mode = 0 adds the EUI-64 link-local; the
+  // stable-privacy one can go only once it exists): one more round for addresses, then the final check.
+  facts = await gatherFacts({ ...opts, probe: false });
+  const second = planRepairs(facts, runChecks(facts));
+  if (second.addresses.length) {
+    done.push(...(await commit(facts.root, { sysctls: [], files: [], addresses: second.addresses, dhcpv6: [] })));
+    facts = await gatherFacts({ ...opts, probe: false });
+  }
+  checks = runChecks(facts);
+  const after = (f: Finding) => checks.filter((c) => c.id === f.id && c.interface === f.interface).reduce<'ok' | 'warn' | 'fail'>((w, c) => (c.status === 'fail' || w === 'fail' ? 'fail' : c.status === 'warn' || w === 'warn' ? 'warn' : 'ok'), 'ok');
+  const fixed = done.map((d): FixResult => ({ id: d.finding.id, interface: d.finding.interface, action: d.action, status: d.status, before: d.finding.status, after: after(d.finding) }));
+  return { checks, fixed };
+}
+
+export function exitCodeOf(report: DoctorReport): number {
+  return report.checks.some((c) => c.status === 'fail') ? 1 : 0;
+}

@@ -1,0 +1,64 @@
+/**
+ * Findings → a plan of repairs (pure): live sysctls, the same sysctl.d file
+ * `v6agent apply` writes (so the next boot and the next apply agree), and
+ * stray addresses to remove. agent/apply carries it out.
+ */
+import type { Instance, Interface } from '../model/instance.js';
+import type { PlannedFile, Sysctl } from '../plan/types.js';
+import type { Target } from '../sources/target.js';
+import { renderSysctls } from '../../distro/sysctl.js';
+import { declaredInterface, expectedMode, type Facts, type Finding, type InterfaceFacts, type Repair } from './types.js';
+import { raInUserspace } from './checks/sysctls.js';
+import { sysctlKey } from './checks/finding.js';
+
+export interface RepairPlan {
+  readonly sysctls: readonly (Sysctl & { finding: Finding })[];
+  /** The persistent sysctl.d files, as apply renders them. */
+  readonly files: readonly PlannedFile[];
+  readonly addresses: readonly { finding: Finding; iface: string; address: string; prefixLength: number }[];
+  readonly dhcpv6: readonly { finding: Finding; iface: string }[];
+}
+
+/** The interface as apply would model it: the drive's, else one in the mode the routers announce. */
+function modelInterface(facts: Facts, i: InterfaceFacts): Interface {
+  const declared = declaredInterface(facts, i.link.name);
+  if (declared?.ipv6) return declared;
+  return {
+    name: i.link.name,
+    mac: i.link.mac,
+    kind: { type: 'physical' },
+    bondMaster: undefined,
+    mtu: undefined,
+    ipv4: undefined,
+    ipv6: { mode: expectedMode(facts, i) ?? 'dhcp-unknown', addresses: [], gateway: undefined, routes: [] },
+  };
+}
+
+export function planRepairs(facts: Facts, findings: readonly Finding[]): RepairPlan {
+  const sysctls: RepairPlan['sysctls'][number][] = [];
+  const addresses: RepairPlan['addresses'][number][] = [];
+  const dhcpv6: RepairPlan['dhcpv6'][number][] = [];
+  const persist = new Set<string>();
+  for (const finding of findings) {
+    if (finding.status === 'ok') continue;
+    for (const r of finding.repairs ?? ([] as Repair[])) {
+      if (r.kind === 'sysctl') {
+        sysctls.push({ key: sysctlKey(r.iface, r.key), proc: `net/ipv6/conf/${r.iface}/${r.key}`, value: r.value, finding });
+        persist.add(r.iface);
+      } else if (r.kind === 'start-dhcpv6') dhcpv6.push({ finding, iface: r.iface });
+      else addresses.push({ finding, iface: r.iface, address: r.address, prefixLength: r.prefixLength });
+    }
+  }
+  // NetworkManager and networkd own these sysctls on their links: a drop-in would fight them.
+  const files: PlannedFile[] = [];
+  if (!raInUserspace(facts)) {
+    for (const name of persist) {
+      const i = facts.live?.interfaces.find((x) => x.link.name === name);
+      if (!i) continue;
+      const forwarding = i.conf.forwarding === '1';
+      const instance: Instance = { uuid: undefined, name: undefined, hostname: undefined, fqdn: undefined, manageEtcHosts: false, sshKeys: [], interfaces: [modelInterface(facts, i)], dns: { nameservers: [], search: [] }, source: 'v6agent doctor' };
+      files.push(...renderSysctls(instance, { forwarding } as Target, true).files);
+    }
+  }
+  return { sysctls, files, addresses, dhcpv6 };
+}

@@ -1,0 +1,87 @@
+/**
+ * Doctor's data: the facts gathered once (plain data, no I/O after this),
+ * the findings pure checks derive from them, and the repairs a finding
+ * proposes (a plan, carried out by agent/apply only).
+ */
+import type { Instance } from '../model/instance.js';
+import type { Ipv6Mode } from '../model/modes.js';
+import type { Addr, Link, Route } from '../facts/netlink.js';
+import type { Ipv6ConfKey } from '../facts/sysctl.js';
+import type { InterfaceReport } from '../ra/observe.js';
+import type { MetadataAnswer } from './metadataProbe.js';
+import type { ResolvOwner } from '../sources/target.js';
+
+export type Status = 'ok' | 'warn' | 'fail';
+
+/** What --fix may do for a finding; anything else is reported as "manual fix:". */
+export type Repair =
+  | { readonly kind: 'sysctl'; readonly iface: string; readonly key: Ipv6ConfKey; readonly value: string }
+  | { readonly kind: 'delete-address'; readonly iface: string; readonly address: string; readonly prefixLength: number }
+  /** A stateful DHCPv6 client (M=1), which keeps running to renew its lease. */
+  | { readonly kind: 'start-dhcpv6'; readonly iface: string };
+
+/** One line of the report; JSON drops `repair`. */
+export interface Finding {
+  readonly id: string;
+  readonly interface: string | null;
+  readonly status: Status;
+  readonly observed: string;
+  readonly expected: string;
+  readonly why: string;
+  /** What to do; "" when status is ok. Starts with "manual fix:" where --fix will not act. */
+  readonly fix: string;
+  readonly repairs?: readonly Repair[];
+}
+
+/** A configuration file read from the root (the live / or an image tree). */
+export interface FileFact {
+  /** Path inside the root, e.g. /etc/netplan/50-cloud-init.yaml. */
+  readonly path: string;
+  readonly text: string;
+  /** Permission bits and owner, for NetworkManager's keyfile rule. */
+  readonly mode: number;
+  readonly uid: number;
+}
+
+export interface InterfaceFacts {
+  readonly link: Link;
+  readonly conf: Partial<Record<Ipv6ConfKey, string>>;
+  readonly addresses: readonly Addr[];
+  /** What the routers said (kernel flags, or a Router Solicitation when the kernel had nothing). */
+  readonly ra: InterfaceReport | undefined;
+  /** The IPv6 metadata service's answer, asked only when there is no config drive. */
+  readonly metadata?: MetadataAnswer;
+}
+
+export interface LiveFacts {
+  readonly interfaces: readonly InterfaceFacts[];
+  readonly routes: readonly Route[];
+  /** IPv4 addresses and routes too: an IPv6-only VM is one with neither. */
+  readonly ipv4Addresses: number;
+  /** Command lines of DHCP clients and network daemons running in this network namespace. */
+  readonly daemons: readonly (readonly string[])[];
+  /** SSH_CONNECTION's local address, if doctor runs in an SSH session: never removed. */
+  readonly sshAddress: string | undefined;
+}
+
+export interface Facts {
+  readonly root: string;
+  /** Undefined under --root: file checks only. */
+  readonly live: LiveFacts | undefined;
+  /** The drive's instance, when one was found; `declaredNote` says why not otherwise. */
+  readonly declared: Instance | undefined;
+  readonly declaredNote: string;
+  readonly resolv: { readonly owner: ResolvOwner; readonly nameservers: readonly string[]; readonly ours: boolean } | undefined;
+  readonly files: readonly FileFact[];
+}
+
+/** The mode a check should hold an interface to: what the routers say, else what the drive says. */
+export function expectedMode(facts: Facts, iface: InterfaceFacts): Ipv6Mode | undefined {
+  const ra = iface.ra?.mode;
+  if (ra === 'slaac' || ra === 'dhcpv6-stateless' || ra === 'dhcpv6-stateful') return ra;
+  return declaredInterface(facts, iface.link.name)?.ipv6?.mode;
+}
+
+export function declaredInterface(facts: Facts, name: string): Instance['interfaces'][number] | undefined {
+  return facts.declared?.interfaces.find((i) => i.name === name);
+}
