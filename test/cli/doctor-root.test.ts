@@ -25,7 +25,7 @@ function tree(files: Record<string, string> = {}, drive = V6ONLY): string {
   const root = makeRoot();
   roots.push(root);
   writeFileSync(join(root, 'etc/os-release'), 'ID=debian\nVERSION_ID=12\n');
-  const r = v6agent(['apply', '--config-drive', drive, '--root', root, '--iface', `${MAC}=eth0`]);
+  const r = v6agent(['apply', '--config-drive', drive, '--root', root, '--stack', 'eni', '--iface', `${MAC}=eth0`]);
   expect(r.status, r.stderr).toBe(0);
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(join(root, path, '..'), { recursive: true });

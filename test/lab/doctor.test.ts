@@ -32,7 +32,7 @@ async function guest(mode: LabMode | 'none', { expect, onTestFinished }: TestCon
   const lab = await Lab.create({ mode, ipv4: false, guestMac: mac, mtu: 1450 });
   onTestFinished(() => lab.destroy());
   const drive = writeLabDrive(join(lab.dir, 'drive'), { mode: how.driveMode ?? (mode === 'none' ? 'slaac' : mode), ipv4: false, mac });
-  const r = await lab.inGuest([BIN, 'apply', '--config-drive', drive, '--root', lab.guestRoot, '--distro', 'debian', '--iface', `${mac}=eth0`]);
+  const r = await lab.inGuest([BIN, 'apply', '--config-drive', drive, '--root', lab.guestRoot, '--distro', 'debian', '--stack', 'eni', '--iface', `${mac}=eth0`]);
   expect(r.stderr).toBe('');
   await lab.inGuest(['sysctl', '-q', '-p', '/etc/sysctl.d/60-v6agent-eth0.conf']);
   if (how.ifup === false) await linkUp(lab);

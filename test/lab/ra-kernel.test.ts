@@ -20,7 +20,7 @@ async function slaacGuest(mac: string, { onTestFinished }: TestContext): Promise
   const lab = await Lab.create({ mode: 'slaac', ipv4: false, guestMac: mac, mtu: 1450, preference: 'high' });
   onTestFinished(() => lab.destroy());
   const drive = writeLabDrive(join(lab.dir, 'drive'), { mode: 'slaac', ipv4: false, mac });
-  await lab.inGuest([BIN, 'apply', '--config-drive', drive, '--root', lab.guestRoot, '--distro', 'debian', '--iface', `${mac}=eth0`]);
+  await lab.inGuest([BIN, 'apply', '--config-drive', drive, '--root', lab.guestRoot, '--distro', 'debian', '--stack', 'eni', '--iface', `${mac}=eth0`]);
   await lab.inGuest(['sysctl', '-q', '-p', '/etc/sysctl.d/60-v6agent-eth0.conf']);
   await lab.inGuest(['ip', 'link', 'set', 'eth0', 'up']);
   const eui = eui64Address(PREFIX, mac);
