@@ -1,6 +1,7 @@
 // Bundle agent/main.ts and everything it imports (templates as text) into one
 // CommonJS file, dist/v6agent.cjs, which the single binary loads.
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
@@ -28,10 +29,13 @@ const lazyChildProcessForCommander = {
  * replace that with a loader that, inside the single binary, takes koffi.node
  * from the SEA asset `koffi.node` (see binary.mjs), dlopens it from a private
  * temp file and removes the file at once; outside it (node dist/v6agent.cjs)
- * it loads the file from node_modules. Other platforms' packages resolve to nothing.
+ * it loads the file from node_modules. The same bundle goes into every
+ * architecture's binary, each with its own asset, so every Linux architecture we
+ * build loads from the asset; other platforms' packages resolve to nothing.
  */
 const require = createRequire(import.meta.url);
 export const KOFFI_NODE = require.resolve('@koromix/koffi-linux-x64/linux_x64/koffi.node');
+const SEA_KOFFI = ['@koromix/koffi-linux-x64', '@koromix/koffi-linux-arm64'];
 const koffiNativeFromAsset = {
   name: 'koffi-native-from-sea-asset',
   setup(b) {
@@ -40,7 +44,7 @@ const koffiNativeFromAsset = {
     b.onResolve({ filter: /^@koromix\/koffi-/ }, (args) => ({ path: args.path, namespace: 'koffi-native' }));
     b.onLoad({ filter: /.*/, namespace: 'koffi-native' }, (args) => ({
       loader: 'js',
-      contents: args.path !== '@koromix/koffi-linux-x64' ? 'module.exports = null;' : `
+      contents: !SEA_KOFFI.includes(args.path) ? 'module.exports = null;' : `
         const fs = require('node:fs'), os = require('node:os'), path = require('node:path');
         let sea = null;
         try { sea = require('node:sea'); } catch {}
@@ -54,16 +58,34 @@ const koffiNativeFromAsset = {
           } finally {
             fs.rmSync(dir, { recursive: true, force: true });
           }
-        } else {
+        } else if (process.arch === 'x64') {
           process.dlopen(m, ${JSON.stringify(KOFFI_NODE)});
+        } else {
+          throw new Error('koffi: no native module for ' + process.arch + ' outside the single binary');
         }
         module.exports = m.exports;`,
     }));
   },
 };
 
+/**
+ * The git commit the bundle is built from, for `--version` (agent/buildInfo.ts);
+ * `-dirty` when tracked files differ from it; `unknown` outside a git checkout (a tarball).
+ */
+export function gitCommit() {
+  try {
+    const run = (args) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const head = run(['rev-parse', 'HEAD']);
+    const dirty = run(['status', '--porcelain', '--untracked-files=no']) !== '';
+    return dirty ? `${head}-dirty` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
 export async function bundle({ minify = false } = {}) {
   await build({
+    define: { V6AGENT_COMMIT: JSON.stringify(gitCommit()) },
     plugins: [lazyChildProcessForCommander, koffiNativeFromAsset],
     entryPoints: ['agent/main.ts'],
     outfile: 'dist/v6agent.cjs',
