@@ -3,11 +3,11 @@
 // cached (see build/inputs.mjs). Each architecture takes its own Node and its
 // own koffi.node only; build/elf.mjs checks the machine of both.
 import { mkdirSync, statSync } from 'node:fs';
+import { BINARIES } from './binaries.mjs';
 import { bundle } from './bundle.mjs';
 import { inputsFor } from './inputs.mjs';
 import { buildSea } from './sea.mjs';
 
-export const BINARIES = { x64: 'dist/v6agent', arm64: 'dist/v6agent-arm64' };
 const HOST_ARCH = 'x64';
 
 if (Number(process.versions.node.split('.')[0]) < 22) {
