@@ -94,6 +94,12 @@ function changelog() {
   return `v6agent (${VERSION}) unstable; urgency=medium\n\n  * Release ${VERSION}.\n\n -- ${MAINTAINER}  ${date}\n`;
 }
 
+/** `Mon Nov 30 2026`, the date form of an rpm %changelog entry. */
+function changelogDate() {
+  const [weekday, day, month, year] = new Date(EPOCH * 1000).toUTCString().split(' '); // Mon, 30 Nov 2026 22:25:00 GMT
+  return `${weekday.replace(',', '')} ${month} ${day} ${year}`;
+}
+
 function buildDeb(arch, man, work) {
   const root = join(work, `deb-${arch}`);
   const files = {
@@ -137,7 +143,8 @@ function buildRpm(arch, man, work) {
   const top = join(work, `rpmbuild-${arch}`);
   const spec = join(work, `v6agent-${arch}.spec`);
   writeFileSync(spec, readFileSync('build/package/v6agent.spec.in', 'utf8')
-    .replace('@VERSION@', VERSION).replace('@MAINTAINER@', MAINTAINER).replace('@STAGE@', root));
+    .replaceAll('@VERSION@', VERSION).replaceAll('@MAINTAINER@', MAINTAINER).replace('@STAGE@', root)
+    .replace('@CHANGELOG_DATE@', changelogDate()));
   const define = (k, v) => ['--define', `${k} ${v}`];
   execFileSync('rpmbuild', [
     '-bb', '--target', `${ARCHES[arch].rpm}-linux`, '--quiet',
