@@ -100,4 +100,4 @@ export async function bundle({ minify = false } = {}) {
   });
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) await bundle({ minify: process.argv.includes('--minify') });
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await bundle({ minify: process.argv.includes('--minify') });

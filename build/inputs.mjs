@@ -105,7 +105,7 @@ function update() {
   writeFileSync(LOCK_FILE, `${JSON.stringify(LOCK, null, 2)}\n`);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   if (process.argv.includes('--update')) update();
   else console.log(JSON.stringify(inputsFor(process.argv[2] ?? 'arm64')));
 }

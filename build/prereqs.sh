@@ -14,6 +14,7 @@ command -v dpkg-deb >/dev/null || need+=(dpkg)
 command -v rpmbuild >/dev/null || need+=(rpm)
 command -v deb-systemd-helper >/dev/null || need+=(init-system-helpers)               # the .deb's postinst
 command -v lintian >/dev/null || need+=(lintian)
+command -v rpmlint >/dev/null || need+=(rpmlint)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "prereqs: missing ${need[*]}; run as root to install them from Debian's archive" >&2
