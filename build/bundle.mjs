@@ -34,7 +34,7 @@ const lazyChildProcessForCommander = {
  * build loads from the asset; other platforms' packages resolve to nothing.
  */
 const require = createRequire(import.meta.url);
-export const KOFFI_NODE = require.resolve('@koromix/koffi-linux-x64/linux_x64/koffi.node');
+const KOFFI_NODE = require.resolve('@koromix/koffi-linux-x64/linux_x64/koffi.node');
 const SEA_KOFFI = ['@koromix/koffi-linux-x64', '@koromix/koffi-linux-arm64'];
 const koffiNativeFromAsset = {
   name: 'koffi-native-from-sea-asset',

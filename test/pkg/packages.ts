@@ -28,7 +28,7 @@ export const sha256 = (file: string): string => createHash('sha256').update(read
 
 /** The unit as packaged: the template with ExecStart at /usr/sbin/v6agent. */
 export function expectedUnit(): string {
-  return readFileSync('templates/v6agent.service', 'utf8').replace(/^(ExecStart=\S*?)\/usr\/local\/sbin\/v6agent/m, '$1/usr/sbin/v6agent');
+  return readFileSync('templates/v6agent.service', 'utf8').replace(/^(ExecStart=[-@:+!]*)\S*\/v6agent(?=\s|$)/m, '$1/usr/sbin/v6agent');
 }
 
 /** `path -> mode` (or `-> target` for links) of everything under `root` except the package managers' own databases. */
