@@ -40,7 +40,11 @@ function tarball({ name, version, integrity }) {
   console.log(`build: fetching ${name}@${version} (npm pack)`);
   const tmp = mkdtempSync(join(CACHE, 'fetch-'));
   try {
-    execFileSync('npm', ['pack', `${name}@${version}`, '--pack-destination', tmp, '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    try {
+      execFileSync('npm', ['pack', `${name}@${version}`, '--pack-destination', tmp, '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    } catch (e) {
+      throw new Error(`build: could not fetch ${name}@${version} with npm pack (${e.message.split('\n')[0]}). Offline, put its tarball (integrity ${integrity}) in ${cached}, or copy ${CACHE} from a machine that has built once.`);
+    }
     const [file] = readdirSync(tmp).filter((f) => f.endsWith('.tgz'));
     if (!file) throw new Error(`npm pack ${name}@${version} produced no tarball`);
     const got = integrityOf(join(tmp, file));

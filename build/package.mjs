@@ -7,11 +7,12 @@
 // enabled the distro's way (build/package/postinst, the spec's %post), the man
 // page generated from --help, README and licences. Timestamps come from the
 // commit (SOURCE_DATE_EPOCH), so the same commit gives the same packages.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { BINARIES } from './binaries.mjs';
 import { manPage } from './manpage.mjs';
@@ -94,13 +95,33 @@ function changelog() {
   return `v6agent (${VERSION}) unstable; urgency=medium\n\n  * Release ${VERSION}.\n\n -- ${MAINTAINER}  ${date}\n`;
 }
 
+/** The Debian package each packaging tool comes from, for the message when one is missing. */
+const TOOLS = { 'dpkg-deb': 'dpkg', rpmbuild: 'rpm' };
+
+function checkTools() {
+  const missing = Object.keys(TOOLS).filter((t) => spawnSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' }).status !== 0);
+  if (missing.length > 0) {
+    throw new Error(`package: ${missing.join(', ')} not found: install Debian's ${missing.map((t) => TOOLS[t]).join(', ')} (build/prereqs.sh does, as root)`);
+  }
+}
+
+/** Runs a packaging tool with the build's timestamp; its errors are the build's. */
+async function tool(cmd, args) {
+  const exec = promisify(execFile);
+  try {
+    await exec(cmd, args, { env: { ...process.env, SOURCE_DATE_EPOCH: String(EPOCH) }, maxBuffer: 16 << 20 });
+  } catch (e) {
+    throw new Error(`package: ${cmd} failed: ${e.stderr || e.message}`);
+  }
+}
+
 /** `Mon Nov 30 2026`, the date form of an rpm %changelog entry. */
 function changelogDate() {
   const [weekday, day, month, year] = new Date(EPOCH * 1000).toUTCString().split(' '); // Mon, 30 Nov 2026 22:25:00 GMT
   return `${weekday.replace(',', '')} ${month} ${day} ${year}`;
 }
 
-function buildDeb(arch, man, work) {
+async function buildDeb(arch, man, work) {
   const root = join(work, `deb-${arch}`);
   const files = {
     ...commonFiles(arch, man),
@@ -124,13 +145,11 @@ function buildDeb(arch, man, work) {
   });
   const out = PACKAGES[arch].deb;
   // gzip, not xz: a 100 MB binary takes xz a minute; every dpkg and apt reads gzip.
-  execFileSync('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z6', '--build', root, out], {
-    stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, SOURCE_DATE_EPOCH: String(EPOCH) },
-  });
+  await tool('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z6', '--build', root, out]);
   return out;
 }
 
-function buildRpm(arch, man, work) {
+async function buildRpm(arch, man, work) {
   const root = join(work, `rpm-stage-${arch}`);
   stage(root, {
     ...commonFiles(arch, man),
@@ -146,13 +165,13 @@ function buildRpm(arch, man, work) {
     .replaceAll('@VERSION@', VERSION).replaceAll('@MAINTAINER@', MAINTAINER).replace('@STAGE@', root)
     .replace('@CHANGELOG_DATE@', changelogDate()));
   const define = (k, v) => ['--define', `${k} ${v}`];
-  execFileSync('rpmbuild', [
+  await tool('rpmbuild', [
     '-bb', '--target', `${ARCHES[arch].rpm}-linux`, '--quiet',
     ...define('_topdir', top), ...define('_rpmdir', join(top, 'RPMS')), ...define('_tmppath', join(top, 'tmp')),
     ...define('_binary_payload', 'w6.gzdio'), ...define('_buildhost', 'reproducible'),
     ...define('use_source_date_epoch_as_buildtime', '1'), ...define('clamp_mtime_to_source_date_epoch', '1'),
     spec,
-  ], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, SOURCE_DATE_EPOCH: String(EPOCH) } });
+  ]);
   const out = PACKAGES[arch].rpm;
   renameSync(join(top, 'RPMS', ARCHES[arch].rpm, `v6agent-${VERSION}-1.${ARCHES[arch].rpm}.rpm`), out);
   return out;
@@ -164,7 +183,8 @@ function writeChecksums(files) {
   writeFileSync('dist/SHA256SUMS', lines.join(''));
 }
 
-export function packageAll() {
+export async function packageAll() {
+  checkTools();
   for (const bin of Object.values(BINARIES)) {
     if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`npm run build\` first`);
   }
@@ -172,10 +192,8 @@ export function packageAll() {
   const man = manPage({ binary: resolve(HOST_BINARY), version: VERSION, date });
   const work = mkdtempSync(join(tmpdir(), 'v6agent-package-'));
   try {
-    const outputs = [];
-    for (const arch of Object.keys(ARCHES)) {
-      outputs.push(buildDeb(arch, man, work), buildRpm(arch, man, work));
-    }
+    // The four compress 100 MB each, one core apiece: side by side they take half the time.
+    const outputs = await Promise.all(Object.keys(ARCHES).flatMap((arch) => [buildDeb(arch, man, work), buildRpm(arch, man, work)]));
     writeChecksums([...Object.values(BINARIES), ...outputs]);
     for (const f of outputs) console.log(`package: ${f} ${(statSync(f).size / 1e6).toFixed(1)} MB`);
   } finally {
@@ -183,4 +201,9 @@ export function packageAll() {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) packageAll();
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await packageAll().catch((e) => {
+    console.error(e.message);
+    process.exit(1);
+  });
+}
