@@ -27,7 +27,8 @@ export function manPage({ binary, version, date }) {
   const help = (args) => execFileSync(binary, [...args, '--help'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', COLUMNS: '80' } }).trimEnd();
   const top = help([]);
   const [usage, description] = top.split('\n\n');
-  const commands = commandNames(top).map((c) => [`.SS "v6agent ${c}"`, '.nf', roffText(help([c])), '.fi'].join('\n'));
+  const helps = commandNames(top).map((c) => ({ name: c, text: help([c]) }));
+  const commands = helps.map(({ name, text }) => [`.SS "v6agent ${name}"`, '.nf', roffText(text), '.fi'].join('\n'));
   return `${[
     '.\\" Generated from `v6agent --help` by build/manpage.mjs; edit the help text, not this file.',
     `.TH V6AGENT 8 "${date}" "v6agent ${version}" "System Administration"`,
@@ -36,7 +37,7 @@ export function manPage({ binary, version, date }) {
     '.SH SYNOPSIS',
     '.nf',
     roffText(usage.replace(/^Usage: /, '')),
-    ...commandNames(top).map((c) => `v6agent ${c} [options]`),
+    ...helps.map(({ text }) => roffText(text.split('\n')[0].replace(/^Usage: /, ''))),
     '.fi',
     '.SH DESCRIPTION',
     roffText(description.replace(/\n/g, ' ')),
