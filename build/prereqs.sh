@@ -13,6 +13,7 @@ sysroot=/usr/aarch64-linux-gnu/lib                                              
 command -v dpkg-deb >/dev/null || need+=(dpkg)
 command -v rpmbuild >/dev/null || need+=(rpm)
 command -v deb-systemd-helper >/dev/null || need+=(init-system-helpers)               # the .deb's postinst
+command -v systemctl >/dev/null || need+=(systemd)                                    # the .rpm's scriptlets, chrooted
 command -v lintian >/dev/null || need+=(lintian)
 command -v rpmlint >/dev/null || need+=(rpmlint)
 [ ${#need[@]} -eq 0 ] && exit 0
