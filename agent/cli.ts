@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, V6Error, formatWarning, type Warning } from './errors.js';
 import { err, out } from './output.js';
-import { version } from '../package.json';
+import { versionLine } from './buildInfo.js';
 import { STACKS } from './plan/types.js';
 import { SOURCE_CHOICES, type SourceChoice } from './model/discovery.js';
 
@@ -38,7 +38,7 @@ function printWarnings(warnings: readonly Warning[]): void {
 export function makeProgram(): Command {
   const program = new Command('v6agent')
     .description('Make IPv6 work inside cloud VMs: config drive → distro network config, DNS, sysctls, hostname, SSH keys.')
-    .version(version, '-V, --version')
+    .version(versionLine, '-V, --version', 'print the version and the git commit it was built from')
     .showHelpAfterError('(run with --help for usage)')
     // Before the subcommands: commander copies these settings into each one as it is created.
     .exitOverride()

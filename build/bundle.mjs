@@ -1,6 +1,7 @@
 // Bundle agent/main.ts and everything it imports (templates as text) into one
 // CommonJS file, dist/v6agent.cjs, which the single binary loads.
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -30,11 +31,13 @@ const lazyChildProcessForCommander = {
  * koffi.node from the SEA asset `koffi.node` (see binary.mjs) and dlopens it
  * from a private directory that allows executable mappings (not a noexec
  * /tmp); outside it (node dist/v6agent.cjs) it loads the file from
- * node_modules. Other platforms' packages resolve to nothing.
+ * node_modules. The same bundle goes into every architecture's binary, each
+ * with its own asset; other platforms' packages resolve to nothing.
  */
 const require = createRequire(import.meta.url);
 export const KOFFI_NODE = require.resolve('@koromix/koffi-linux-x64/linux_x64/koffi.node');
 const KOFFI_LOADER = readFileSync(new URL('./koffi-native.cjs', import.meta.url), 'utf8').replace('__KOFFI_NODE_PATH__', JSON.stringify(KOFFI_NODE));
+const SEA_KOFFI = ['@koromix/koffi-linux-x64', '@koromix/koffi-linux-arm64'];
 const koffiNativeFromAsset = {
   name: 'koffi-native-from-sea-asset',
   setup(b) {
@@ -51,13 +54,29 @@ const koffiNativeFromAsset = {
     b.onResolve({ filter: /^@koromix\/koffi-/ }, (args) => ({ path: args.path, namespace: 'koffi-native' }));
     b.onLoad({ filter: /.*/, namespace: 'koffi-native' }, (args) => ({
       loader: 'js',
-      contents: args.path !== '@koromix/koffi-linux-x64' ? 'module.exports = null;' : KOFFI_LOADER,
+      contents: !SEA_KOFFI.includes(args.path) ? 'module.exports = null;' : KOFFI_LOADER,
     }));
   },
 };
 
+/**
+ * The git commit the bundle is built from, for `--version` (agent/buildInfo.ts);
+ * `-dirty` when tracked files differ from it; `unknown` outside a git checkout (a tarball).
+ */
+export function gitCommit() {
+  try {
+    const run = (args) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const head = run(['rev-parse', 'HEAD']);
+    const dirty = run(['status', '--porcelain', '--untracked-files=no']) !== '';
+    return dirty ? `${head}-dirty` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
 export async function bundle({ minify = false } = {}) {
   await build({
+    define: { V6AGENT_COMMIT: JSON.stringify(gitCommit()) },
     plugins: [lazyChildProcessForCommander, koffiNativeFromAsset],
     entryPoints: ['agent/main.ts'],
     outfile: 'dist/v6agent.cjs',
@@ -72,4 +91,4 @@ export async function bundle({ minify = false } = {}) {
   });
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) await bundle({ minify: process.argv.includes('--minify') });
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await bundle({ minify: process.argv.includes('--minify') });

@@ -70,8 +70,10 @@ try {
 } catch {}
 if (sea && sea.isSea()) {
   module.exports = loadFromAsset(new Uint8Array(sea.getRawAsset('koffi.node')));
-} else {
+} else if (process.arch === 'x64') {
   const m = { exports: {} };
   process.dlopen(m, __KOFFI_NODE_PATH__);
   module.exports = m.exports;
+} else {
+  throw new Error(`koffi: no native module for ${process.arch} outside the single binary`);
 }

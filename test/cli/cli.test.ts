@@ -28,7 +28,7 @@ describe('v6agent binary', () => {
   it('prints its version', () => {
     const r = v6agent(['--version']);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect(r.stdout).toMatch(/^\d+\.\d+\.\d+ \(commit ([0-9a-f]{40}(-dirty)?|unknown)\)\n$/);
   });
 
   it('shows examples and exit codes in --help', () => {
