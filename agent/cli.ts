@@ -36,6 +36,7 @@ Examples:
   v6agent apply --config-drive examples/drives/dual-slaac --root /tmp/img --distro debian
   v6agent ra                                     what the routers on each interface advertise
   v6agent metadata --json                        the normalized instance, for scripts
+  v6agent install --root /mnt/image              bake into an image: runs apply --boot at every boot
 
 Exit codes: 0 success, 1 failure, 2 usage error, 3 bad or missing input.`);
 
@@ -106,6 +107,43 @@ Examples:
       const interfaces = observeRouters({ ifaces, missing: 'error', timeoutMs, wire: o.wire });
       out(o.json ? `${JSON.stringify({ interfaces }, null, 2)}\n` : formatRaReport(interfaces));
     });
+
+  const installReport = async (which: 'install' | 'uninstall', o: { root?: string; dryRun: boolean; json: boolean }): Promise<void> => {
+    const { runInstall, runUninstall, formatInstallReport } = await import('./commands/install.js');
+    const report = await (which === 'install' ? runInstall : runUninstall)({ root: o.root, dryRun: o.dryRun });
+    if (o.json) out(`${JSON.stringify(report, null, 2)}\n`);
+    else {
+      printWarnings(report.warnings);
+      out(formatInstallReport(report));
+    }
+  };
+
+  program
+    .command('install')
+    .description('place this binary at /usr/local/sbin/v6agent and enable v6agent.service, which runs `apply --boot` before the network starts')
+    .option('--root <dir>', 'install into this image tree instead of this system')
+    .option('--dry-run', 'say what would change and change nothing', false)
+    .option('--json', 'print a machine-readable report', false)
+    .addHelpText('after', `
+Where cloud-init is in the image, also writes /etc/cloud/cloud.cfg.d/99-v6agent-network.cfg
+(network: {config: disabled}). Idempotent: a second run changes nothing.
+
+Examples:
+  v6agent install --root /mnt/image        bake into a mounted image
+  v6agent install --dry-run --json`)
+    .action((o: { root?: string; dryRun: boolean; json: boolean }) => installReport('install', o));
+
+  program
+    .command('uninstall')
+    .description('remove what install placed (binary, unit, its enabling link, the cloud-init drop-in); keeps /var/lib/v6agent')
+    .option('--root <dir>', 'uninstall from this image tree instead of this system')
+    .option('--dry-run', 'say what would be removed and remove nothing', false)
+    .option('--json', 'print a machine-readable report', false)
+    .addHelpText('after', `
+Examples:
+  v6agent uninstall
+  v6agent uninstall --root /mnt/image --json`)
+    .action((o: { root?: string; dryRun: boolean; json: boolean }) => installReport('uninstall', o));
 
   return program;
 }

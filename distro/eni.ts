@@ -45,7 +45,7 @@ export function renderEni(instance: Instance, target: Target, warnings: Warnings
   return { files, removals, notes };
 }
 
-const CLOUD_INIT_DISABLE = '/etc/cloud/cloud.cfg.d/99-v6agent-network.cfg';
+export const CLOUD_INIT_DISABLE = '/etc/cloud/cloud.cfg.d/99-v6agent-network.cfg';
 
 /** Interface names a piece of ENI text defines stanzas for. */
 export function eniStanzaNames(text: string): Set<string> {
