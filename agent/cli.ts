@@ -21,6 +21,19 @@ function printWarnings(warnings: readonly Warning[]): void {
   for (const w of warnings) err(`${formatWarning(w)}\n`);
 }
 
+async function bootAction(o: { configDrive?: string; root?: string; distro?: string; stack?: string; iface: string[]; dryRun: boolean; probe: boolean; json: boolean; driveWait: string }, probeTimeoutMs: number): Promise<void> {
+  if (o.root !== undefined || o.dryRun) throw new V6Error('--boot configures this system at boot: it cannot be combined with --root or --dry-run', ExitCode.usage);
+  const driveWait = Number(o.driveWait);
+  if (!Number.isFinite(driveWait) || driveWait < 0 || driveWait > 300) throw new V6Error(`--drive-wait ${o.driveWait}: give seconds, from 0 to 300`, ExitCode.usage);
+  const { runBoot, formatBootReport } = await import('./commands/boot.js');
+  const report = await runBoot({ configDrive: o.configDrive, distro: o.distro, stack: o.stack, iface: o.iface, probe: o.probe, probeTimeoutMs, driveWaitMs: driveWait * 1000 });
+  if (o.json) out(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    printWarnings(report.warnings);
+    out(formatBootReport(report));
+  }
+}
+
 export function makeProgram(): Command {
   const program = new Command('v6agent')
     .description('Make IPv6 work inside cloud VMs: config drive → distro network config, DNS, sysctls, hostname, SSH keys.')
@@ -52,15 +65,19 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 bad or missing input.`);
     .option('--no-probe', 'do not ask the routers; the drive alone decides each mode')
     .option('--probe-timeout <seconds>', 'how long to wait for routers', '2')
     .option('--json', 'print a machine-readable report', false)
+    .option('--boot', 'the boot-time path (v6agent.service): wait for the drive, sysctls first, links up for the probe; host name and keys once per instance', false)
+    .option('--drive-wait <seconds>', 'with --boot: how long to wait for the config drive to appear', '10')
     .addHelpText('after', `
 Live, apply asks each interface's routers (Router Solicitation): their M/O flags decide
 the DHCPv6 client, and every disagreement with the drive is reported. --root never probes.
 
 Examples:
   v6agent apply --dry-run
+  v6agent apply --boot --drive-wait 20           what v6agent.service runs at boot
   v6agent apply --config-drive /mnt/config --root /srv/image --distro rocky --iface fa:16:3e:11:22:33=eth0 --json`)
-    .action(async (o: { configDrive?: string; root?: string; distro?: string; stack?: string; iface: string[]; dryRun: boolean; probe: boolean; probeTimeout: string; json: boolean }) => {
+    .action(async (o: { configDrive?: string; root?: string; distro?: string; stack?: string; iface: string[]; dryRun: boolean; probe: boolean; probeTimeout: string; json: boolean; boot: boolean; driveWait: string }) => {
       const probeTimeoutMs = parseSeconds('--probe-timeout', o.probeTimeout);
+      if (o.boot) return bootAction(o, probeTimeoutMs);
       const { runApply, formatApplyReport } = await import('./commands/apply.js');
       const report = await runApply({ configDrive: o.configDrive, root: o.root, distro: o.distro, stack: o.stack, iface: o.iface, dryRun: o.dryRun, probe: o.probe, probeTimeoutMs });
       if (o.json) out(`${JSON.stringify(report, null, 2)}\n`);

@@ -5,7 +5,8 @@ import type { Instance } from '../model/instance.js';
 import { applyObservations } from '../model/observed.js';
 import { buildPlan, filesToRead } from '../plan/build.js';
 import type { InterfaceReport } from '../ra/observe.js';
-import { readTarget, withExistingFiles } from '../sources/target.js';
+import { readTarget, withExistingFiles, type Target } from '../sources/target.js';
+import type { Plan } from '../plan/types.js';
 import { previewFiles, writeFiles, type FileResult } from '../apply/write.js';
 import { applyActions, applySysctls, type LiveResult } from '../apply/live.js';
 import { modeSummary } from '../../distro/summary.js';
@@ -50,9 +51,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
   const declared = await loadInstance(opts.configDrive, names, warnings);
   const observed = live && opts.probe ? await observe(declared, opts.probeTimeoutMs) : [];
   const instance = observed.length ? applyObservations(declared, observed, warnings) : declared;
-  const bare = readTarget(root, live, opts.distro, opts.stack);
-  const target = withExistingFiles(bare, filesToRead(instance, bare));
-  const plan = buildPlan(instance, target, warnings);
+  const { target, plan } = planFor(instance, root, live, opts, warnings);
 
   const files = opts.dryRun ? previewFiles(root, plan.files, plan.removals) : await writeFiles(root, plan.files, new Date().toISOString().replace(/[:.]/g, '-'), plan.removals);
   const doLive = live && !opts.dryRun;
@@ -77,8 +76,15 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
   };
 }
 
+/** The target facts and the plan for `instance`: shared by apply and apply --boot. */
+export function planFor(instance: Instance, root: string, live: boolean, opts: { distro?: string | undefined; stack?: string | undefined }, warnings: Warnings): { target: Target; plan: Plan } {
+  const bare = readTarget(root, live, opts.distro, opts.stack);
+  const target = withExistingFiles(bare, filesToRead(instance, bare));
+  return { target, plan: buildPlan(instance, target, warnings) };
+}
+
 /** The routers of every IPv6 interface of the model that exists here with IPv6; loaded only when probing. */
-async function observe(instance: Instance, timeoutMs: number): Promise<InterfaceReport[]> {
+export async function observe(instance: Instance, timeoutMs: number): Promise<InterfaceReport[]> {
   const ifaces = instance.interfaces.filter((i) => i.ipv6).map((i) => i.name);
   if (ifaces.length === 0) return [];
   const { observeRouters } = await import('./ra.js');
