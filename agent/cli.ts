@@ -65,21 +65,26 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 bad or missing input.`);
     .option('--no-probe', 'do not ask the routers; the drive alone decides each mode')
     .option('--probe-timeout <seconds>', 'how long to wait for routers', '2')
     .option('--json', 'print a machine-readable report', false)
+    .option('--no-reload', 'write files only: do not bring the running network to them (they take effect at the next boot)')
+    .option('--wait <seconds>', 'live: how long to wait for IPv6 to be usable after reloading', '10')
     .option('--boot', 'the boot-time path (v6agent.service): wait for the drive, sysctls first, links up for the probe; host name and keys once per instance', false)
     .option('--drive-wait <seconds>', 'with --boot: how long to wait for the config drive to appear', '10')
     .addHelpText('after', `
 Live, apply asks each interface's routers (Router Solicitation): their M/O flags decide
 the DHCPv6 client, and every disagreement with the drive is reported. --root never probes.
+Live, it then brings the running network to the new files in place (never ifdown: ip -6
+replace, the DHCPv6 client the mode needs) and waits until IPv6 is usable; --no-reload skips that.
 
 Examples:
   v6agent apply --dry-run
   v6agent apply --boot --drive-wait 20           what v6agent.service runs at boot
   v6agent apply --config-drive /mnt/config --root /srv/image --distro rocky --iface fa:16:3e:11:22:33=eth0 --json`)
-    .action(async (o: { configDrive?: string; root?: string; distro?: string; stack?: string; iface: string[]; dryRun: boolean; probe: boolean; probeTimeout: string; json: boolean; boot: boolean; driveWait: string }) => {
+    .action(async (o: { configDrive?: string; root?: string; distro?: string; stack?: string; iface: string[]; dryRun: boolean; probe: boolean; probeTimeout: string; json: boolean; boot: boolean; driveWait: string; reload: boolean; wait: string }) => {
       const probeTimeoutMs = parseSeconds('--probe-timeout', o.probeTimeout);
       if (o.boot) return bootAction(o, probeTimeoutMs);
+      const waitMs = parseSeconds('--wait', o.wait);
       const { runApply, formatApplyReport } = await import('./commands/apply.js');
-      const report = await runApply({ configDrive: o.configDrive, root: o.root, distro: o.distro, stack: o.stack, iface: o.iface, dryRun: o.dryRun, probe: o.probe, probeTimeoutMs });
+      const report = await runApply({ configDrive: o.configDrive, root: o.root, distro: o.distro, stack: o.stack, iface: o.iface, dryRun: o.dryRun, probe: o.probe, probeTimeoutMs, reload: o.reload, waitMs });
       if (o.json) out(`${JSON.stringify(report, null, 2)}\n`);
       else {
         printWarnings(report.warnings);

@@ -10,6 +10,7 @@ import type { Plan } from '../plan/types.js';
 import { previewFiles, writeFiles, type FileResult } from '../apply/write.js';
 import { applyActions, applySysctls, type LiveResult } from '../apply/live.js';
 import { modeSummary } from '../../distro/summary.js';
+import { reloadLive, type LiveReload } from '../apply/reload.js';
 
 export interface ApplyOptions {
   readonly configDrive: string | undefined;
@@ -22,6 +23,10 @@ export interface ApplyOptions {
   /** Ask the routers (live only; never under --root). */
   readonly probe: boolean;
   readonly probeTimeoutMs: number;
+  /** Live: bring the running network to the new files in place (false: --no-reload, files only). */
+  readonly reload?: boolean;
+  /** Live: how long to wait for IPv6 to be usable after the reload. */
+  readonly waitMs?: number;
 }
 
 export interface ApplyReport {
@@ -37,6 +42,8 @@ export interface ApplyReport {
   readonly files: readonly FileResult[];
   readonly sysctls: readonly LiveResult[];
   readonly actions: readonly LiveResult[];
+  /** Live: what was done so the running network uses the new files, and when each interface was usable. */
+  readonly reload?: LiveReload;
   readonly notes: readonly string[];
   readonly warnings: readonly Warning[];
   /** True if anything was (or, with --dry-run, would be) changed. */
@@ -57,7 +64,9 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
   const doLive = live && !opts.dryRun;
   const sysctls = doLive ? applySysctls(plan.sysctls, warnings) : [];
   const actions = doLive ? applyActions(plan.actions, warnings) : [];
-  const changed = [...files, ...sysctls, ...actions].some((r) => r.status === 'created' || r.status === 'changed' || r.status === 'removed');
+  const sysctlsChanged = sysctls.some((s) => s.status === 'changed');
+  const reload = doLive && opts.reload !== false ? await reloadLive(target.stack, instance, files, sysctlsChanged, opts.waitMs ?? 10_000, warnings) : undefined;
+  const changed = [...files, ...sysctls, ...actions, ...(reload?.actions ?? [])].some((r) => r.status === 'created' || r.status === 'changed' || r.status === 'removed');
   return {
     root,
     live,
@@ -70,7 +79,8 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
     files,
     sysctls,
     actions,
-    notes: plan.notes,
+    ...(reload ? { reload } : {}),
+    notes: [...plan.notes, ...(reload?.notes ?? [])],
     warnings: warnings.list,
     changed,
   };
@@ -104,6 +114,8 @@ export function formatApplyReport(r: ApplyReport): string {
   for (const s of [...r.sysctls, ...r.actions]) {
     if (s.status !== 'unchanged') lines.push(`  ${s.status.padEnd(9)} ${s.what} = ${s.to}${s.from !== undefined ? ` (was ${s.from})` : ''}`);
   }
+  for (const a of r.reload?.actions ?? []) lines.push(`  ${a.status === 'failed' ? 'failed' : 'ran'}       ${a.what}: ${a.to}`);
+  for (const u of r.reload?.usable ?? []) lines.push(`  ${u.usable ? 'usable' : 'NOT usable'}  ${u.iface}: ${u.address ?? 'no global address'}, default via ${u.gateway ?? 'none'} (after ${(u.afterMs / 1000).toFixed(1)} s)`);
   for (const n of r.notes) lines.push(`note: ${n}`);
   lines.push(r.changed ? `${verb} ${r.files.filter((f) => f.status !== 'unchanged').length} file(s)` : 'nothing to change: everything is already as planned');
   return `${lines.join('\n')}\n`;

@@ -52,7 +52,8 @@ const inRange = (a: string): boolean => {
 
 async function boot(c: VmCase): Promise<BootResult> {
   const result = await bootVm(c, rootfs, accel, BOOT_TIMEOUT_MS);
-  figures.push(`VM ${c.name}: boot to IPv6-ready ${result.report.ready ?? 'never'} s (guest uptime); whole boot + report ${(result.wallMs / 1000).toFixed(1)} s wall`);
+  const line = /v6agent boot: .*/.exec(result.report.journal)?.[0] ?? 'no journal line';
+  figures.push(`VM ${c.name}: boot to IPv6-ready ${result.report.ready ?? 'never'} s (guest uptime); whole boot + report ${(result.wallMs / 1000).toFixed(1)} s wall\n  ${line}`);
   return result;
 }
 

@@ -5,8 +5,8 @@
  * report read back from its second serial port.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { Lab, type LabMode } from '../lab/lab.js';
 import { writeLabDrive } from '../lab/drive.js';
 import type { Rootfs } from './image.js';
@@ -136,6 +136,9 @@ export async function bootVm(c: VmCase, rootfs: Rootfs, accel: 'kvm' | 'tcg', ti
     });
     const wallMs = performance.now() - t0;
     const consoleText = existsSync(consoleLog) ? readFileSync(consoleLog, 'utf8') : '';
+    // V6AGENT_VM_KEEP=DIR keeps each case's serial console and report, for a look at a slow or failed boot.
+    const keep = process.env.V6AGENT_VM_KEEP;
+    if (keep) for (const f of [consoleLog, reportLog]) if (existsSync(f)) copyFileSync(f, join(keep, `${c.name}-${basename(f)}`));
     if (!exited) {
       if (qemu.pid) process.kill(qemu.pid, 'SIGKILL');
       throw new Error(`VM ${c.name} did not power off within ${timeoutMs / 1000} s; console tail:\n${consoleText.slice(-3000)}`);
