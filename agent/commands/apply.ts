@@ -66,22 +66,40 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
   const actions = doLive ? applyActions(plan.actions, warnings) : [];
   const sysctlsChanged = sysctls.some((s) => s.status === 'changed');
   const reload = doLive && opts.reload !== false ? await reloadLive(target.stack, instance, files, sysctlsChanged, opts.waitMs ?? 10_000, warnings) : undefined;
-  const changed = [...files, ...sysctls, ...actions, ...(reload?.actions ?? [])].some((r) => r.status === 'created' || r.status === 'changed' || r.status === 'removed');
+  return applyReport({ root, live, dryRun: opts.dryRun, target, instance, observed, files, sysctls, actions, reload, notes: plan.notes, warnings: warnings.list });
+}
+
+/** The report of what apply (or apply --boot) did; `changed` when any file, sysctl or action changed something. */
+export function applyReport(r: {
+  root: string;
+  live: boolean;
+  dryRun: boolean;
+  target: Target;
+  instance: Instance;
+  observed: readonly InterfaceReport[];
+  files: readonly FileResult[];
+  sysctls: readonly LiveResult[];
+  actions: readonly LiveResult[];
+  reload: LiveReload | undefined;
+  notes: readonly string[];
+  warnings: readonly Warning[];
+}): ApplyReport {
+  const changed = [...r.files, ...r.sysctls, ...r.actions, ...(r.reload?.actions ?? [])].some((x) => x.status === 'created' || x.status === 'changed' || x.status === 'removed');
   return {
-    root,
-    live,
-    dryRun: opts.dryRun,
-    distro: target.distro.name,
-    stack: { name: target.stack, evidence: target.stackEvidence },
-    source: instance.source,
-    interfaces: instance.interfaces.map((i) => ({ name: i.name, summary: modeSummary(i) })),
-    observed,
-    files,
-    sysctls,
-    actions,
-    ...(reload ? { reload } : {}),
-    notes: [...plan.notes, ...(reload?.notes ?? [])],
-    warnings: warnings.list,
+    root: r.root,
+    live: r.live,
+    dryRun: r.dryRun,
+    distro: r.target.distro.name,
+    stack: { name: r.target.stack, evidence: r.target.stackEvidence },
+    source: r.instance.source,
+    interfaces: r.instance.interfaces.map((i) => ({ name: i.name, summary: modeSummary(i) })),
+    observed: r.observed,
+    files: r.files,
+    sysctls: r.sysctls,
+    actions: r.actions,
+    ...(r.reload ? { reload: r.reload } : {}),
+    notes: [...r.notes, ...(r.reload?.notes ?? [])],
+    warnings: r.warnings,
     changed,
   };
 }

@@ -27,8 +27,7 @@ import { applyActions, applySysctls, type LiveResult } from '../apply/live.js';
 import { bringLinksUp } from '../apply/links.js';
 import { afterWrite } from '../apply/reload.js';
 import type { InterfaceReport } from '../ra/observe.js';
-import { formatApplyReport, observe, planFor, type ApplyReport } from './apply.js';
-import { modeSummary } from '../../distro/summary.js';
+import { applyReport, formatApplyReport, observe, planFor, type ApplyReport } from './apply.js';
 
 export interface BootOptions {
   readonly configDrive: string | undefined;
@@ -133,23 +132,7 @@ export async function runBoot(opts: BootOptions): Promise<BootReport> {
   const sysctls = applySysctls(presentOnly(plan.sysctls), warnings);
   const actions = [...applyActions(plan.actions, warnings), ...afterWrite(target.stack, files, warnings)];
   const writeMs = performance.now() - tWrite;
-  const changed = [...files, ...sysctls, ...actions].some((r) => r.status === 'created' || r.status === 'changed' || r.status === 'removed');
-  const apply: ApplyReport = {
-    root: '/',
-    live: true,
-    dryRun: false,
-    distro: target.distro.name,
-    stack: { name: target.stack, evidence: target.stackEvidence },
-    source: instance.source,
-    interfaces: instance.interfaces.map((i) => ({ name: i.name, summary: modeSummary(i) })),
-    observed,
-    files,
-    sysctls,
-    actions,
-    notes: plan.notes,
-    warnings: [],
-    changed,
-  };
+  const apply = applyReport({ root: '/', live: true, dryRun: false, target, instance, observed, files, sysctls, actions, reload: undefined, notes: plan.notes, warnings: [] });
   return { drive: true, instanceId: instance.uuid, newInstance, links, earlySysctls, timing: timing(probeMs, writeMs), apply, warnings: warnings.list };
 }
 

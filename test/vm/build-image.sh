@@ -4,12 +4,14 @@
 # OUT/initrd.img. The caller caches OUT by a hash of this script and its
 # arguments; v6agent itself is installed later, per run, with `v6agent install --root`.
 #
-#   build-image.sh OUT STACK       STACK: ifupdown (more stacks come with their renderers)
+#   build-image.sh OUT STACK       STACK: ifupdown | ifupdown-cloud-init (more stacks come with their renderers)
 set -euo pipefail
 out=$1
 stack=$2
 case "$stack" in
   ifupdown) stack_pkgs=ifupdown,isc-dhcp-client ;;
+  # The benchmark's image: the same, plus Debian's cloud-init (ConfigDrive datasource only).
+  ifupdown-cloud-init) stack_pkgs=ifupdown,isc-dhcp-client,cloud-init ;;
   *) echo "build-image.sh: unknown stack $stack" >&2; exit 2 ;;
 esac
 pkgs=linux-image-amd64,systemd-sysv,udev,iproute2,procps,kmod,initramfs-tools,zstd,$stack_pkgs
@@ -47,6 +49,9 @@ printf '/dev/vda / ext4 defaults 0 1\n' >"$r/etc/fstab"
 for u in serial-getty@ttyS0.service getty@tty1.service apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer man-db.timer; do
   ln -sf /dev/null "$r/etc/systemd/system/$u"
 done
+if [ -d "$r/etc/cloud/cloud.cfg.d" ]; then
+  printf 'datasource_list: [ConfigDrive, None]\n' >"$r/etc/cloud/cloud.cfg.d/90-v6agent-test.cfg"
+fi
 # Root with no password is fine: the VM has no console login and no sshd.
 cp "$r"/boot/vmlinuz-* "$2/vmlinuz"
 cp "$r"/boot/initrd.img-* "$2/initrd.img"

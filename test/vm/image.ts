@@ -8,14 +8,14 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN } from '../bin.js';
 
 export const CACHE = process.env.V6AGENT_VM_CACHE ?? '/var/cache/v6agent-test';
 const SCRIPT = 'test/vm/build-image.sh';
 
-export type ImageStack = 'ifupdown';
+export type ImageStack = 'ifupdown' | 'ifupdown-cloud-init';
 
 export interface BaseImage {
   readonly dir: string;
@@ -32,6 +32,9 @@ export function baseImage(stack: ImageStack): BaseImage {
   const t0 = performance.now();
   const r = spawnSync('bash', [SCRIPT, dir, stack], { encoding: 'utf8', timeout: 900_000 });
   if (r.status !== 0) throw new Error(`building the ${stack} VM image failed (${SCRIPT}): ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+  // Images of this stack from older inputs are of no further use (each is ~600 MB).
+  const stale = new RegExp(`^${stack}-[0-9a-f]{16}$`);
+  for (const name of readdirSync(CACHE)) if (stale.test(name) && join(CACHE, name) !== dir) rmSync(join(CACHE, name), { recursive: true, force: true });
   return { dir, buildMs: performance.now() - t0 };
 }
 
@@ -92,6 +95,7 @@ sec() { echo "=== $1"; }
   sec sysctl; sysctl -a 2>/dev/null | grep -E 'net.ipv6.conf.*(use_tempaddr|addr_gen_mode|accept_ra |autoconf)'
   sec failed; systemctl --failed --no-legend --plain
   sec instance-id; cat /var/lib/v6agent/instance-id
+  sec network-files; grep -H '' /etc/network/interfaces /etc/network/interfaces.d/* 2>/dev/null
   sec end
 } >/dev/ttyS1 2>&1
 systemctl poweroff
@@ -118,19 +122,20 @@ export interface Rootfs {
   readonly installOutput: string;
 }
 
-/** Unpack the base, `v6agent install --root`, add the report unit, pack as ext4. */
-export function assembleRootfs(base: BaseImage, workDir: string): Rootfs {
+/** Unpack the base, `v6agent install --root` (unless `withV6agent` is false: the benchmark's cloud-init-only image), add the report unit, pack as ext4. */
+export function assembleRootfs(base: BaseImage, workDir: string, withV6agent = true): Rootfs {
   const t0 = performance.now();
   const tree = mkdtempSync(join(workDir, 'tree-'));
   try {
     execFileSync('tar', ['-xf', join(base.dir, 'rootfs.tar'), '-C', tree]);
-    const install = spawnSync(BIN, ['install', '--root', tree], { encoding: 'utf8' });
+    const install = withV6agent ? spawnSync(BIN, ['install', '--root', tree], { encoding: 'utf8' }) : { status: 0, stdout: '', stderr: '' };
     if (install.status !== 0) throw new Error(`v6agent install --root failed: ${install.stderr}`);
+    mkdirSync(join(tree, 'etc/systemd/system/multi-user.target.wants'), { recursive: true });
     writeFileSync(join(tree, 'usr/local/sbin/v6agent-vm-report'), REPORT_SCRIPT);
     chmodSync(join(tree, 'usr/local/sbin/v6agent-vm-report'), 0o755);
     writeFileSync(join(tree, 'etc/systemd/system/v6agent-vm-report.service'), REPORT_UNIT);
     symlinkSync('/etc/systemd/system/v6agent-vm-report.service', join(tree, 'etc/systemd/system/multi-user.target.wants/v6agent-vm-report.service'));
-    const image = join(workDir, 'rootfs.ext4');
+    const image = join(workDir, `rootfs${withV6agent ? '' : '-without-v6agent'}.ext4`);
     execFileSync('mkfs.ext4', ['-q', '-F', '-L', 'root', '-d', tree, image, '2G']);
     const vmlinux = join(base.dir, 'vmlinux');
     extractVmlinux(join(base.dir, 'vmlinuz'), vmlinux);

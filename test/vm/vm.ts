@@ -38,6 +38,8 @@ export interface GuestReport {
   readonly sysctl: string;
   readonly failed: string;
   readonly instanceId: string;
+  /** /etc/network/interfaces and interfaces.d, each line prefixed with its file name. */
+  readonly networkFiles: string;
 }
 
 export interface BootResult {
@@ -98,6 +100,7 @@ function parseReport(text: string): GuestReport {
     sysctl: get('sysctl'),
     failed: get('failed'),
     instanceId: get('instance-id'),
+    networkFiles: get('network-files'),
   };
 }
 
