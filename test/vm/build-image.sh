@@ -9,7 +9,8 @@ set -euo pipefail
 out=$1
 stack=$2
 case "$stack" in
-  ifupdown) stack_pkgs=ifupdown,isc-dhcp-client ;;
+  # ifenslave: what ifupdown's bond-* options need (the stock kernel has the bonding driver).
+  ifupdown) stack_pkgs=ifupdown,isc-dhcp-client,ifenslave ;;
   # The benchmark's image: the same, plus Debian's cloud-init (ConfigDrive datasource only).
   ifupdown-cloud-init) stack_pkgs=ifupdown,isc-dhcp-client,cloud-init ;;
   *) echo "build-image.sh: unknown stack $stack" >&2; exit 2 ;;
