@@ -4,3 +4,7 @@ declare module '*.tmpl' {
   const text: string;
   export default text;
 }
+declare module '*.service' {
+  const text: string;
+  export default text;
+}

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { defineConfig, type Plugin } from 'vitest/config';
 
-/** Load templates/*.tmpl as text, exactly as esbuild's text loader does in the binary. */
+/** Load templates/*.tmpl (and the unit, *.service) as text, exactly as esbuild's text loader does in the binary. */
 function templateText(): Plugin {
   return {
     name: 'v6agent-template-text',
     load(id) {
-      if (!id.endsWith('.tmpl')) return null;
+      if (!id.endsWith('.tmpl') && !id.endsWith('.service')) return null;
       return `export default ${JSON.stringify(readFileSync(id, 'utf8'))};`;
     },
   };

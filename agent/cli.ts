@@ -35,6 +35,21 @@ function printWarnings(warnings: readonly Warning[]): void {
   for (const w of warnings) err(`${formatWarning(w)}\n`);
 }
 
+async function bootAction(o: { configDrive?: string; root?: string; distro?: string; stack?: string; iface: string[]; dryRun: boolean; probe: boolean; json: boolean; driveWait: string }, probeTimeoutMs: number, metadataBudgetMs: number): Promise<void> {
+  if (o.root !== undefined || o.dryRun) throw new V6Error('--boot configures this system at boot: it cannot be combined with --root or --dry-run', ExitCode.usage);
+  const driveWait = Number(o.driveWait);
+  if (!Number.isFinite(driveWait) || driveWait < 0 || driveWait > 300) throw new V6Error(`--drive-wait ${o.driveWait}: give seconds, from 0 to 300`, ExitCode.usage);
+  const { runBoot, formatBootReport } = await import('./commands/boot.js');
+  const report = await runBoot({ configDrive: o.configDrive, distro: o.distro, stack: o.stack, iface: o.iface, probe: o.probe, probeTimeoutMs, driveWaitMs: driveWait * 1000, budgetMs: metadataBudgetMs });
+  if (o.json) out(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    printWarnings(report.warnings);
+    out(formatBootReport(report));
+  }
+  // The fallback keeps the VM reachable, but the journal must show that no source answered.
+  if (report.source === 'fallback') commandExit = ExitCode.failure;
+}
+
 export function makeProgram(): Command {
   const program = new Command('v6agent')
     .description('Make IPv6 work inside cloud VMs: config drive → distro network config, DNS, sysctls, hostname, SSH keys.')
@@ -50,6 +65,7 @@ Examples:
   v6agent apply --config-drive examples/drives/dual-slaac --root /tmp/img --distro debian --stack netplan
   v6agent ra                                     what the routers on each interface advertise
   v6agent metadata --json                        the normalized instance, for scripts
+  v6agent install --root /mnt/image              bake into an image: runs apply --boot at every boot
 
 Exit codes: 0 success, 1 failure, 2 usage error, 3 bad or missing input.`);
 
@@ -67,6 +83,10 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 bad or missing input.`);
     .addOption(new Option('--source <source>', 'metadata source: auto = config drive, then the service over IPv6, then IPv4 (live default); drive (default under --root)').choices(SOURCE_CHOICES))
     .option('--metadata-timeout <seconds>', 'total time for finding a metadata source', '10')
     .option('--json', 'print a machine-readable report', false)
+    .option('--no-reload', 'write files only: do not bring the running network to them (they take effect at the next boot)')
+    .option('--wait <seconds>', 'live: how long to wait for IPv6 to be usable after reloading', '10')
+    .option('--boot', 'the boot-time path (v6agent.service): wait for the drive, sysctls first, links up for the probe; host name and keys once per instance', false)
+    .option('--drive-wait <seconds>', 'with --boot: how long to wait for the config drive to appear', '10')
     .addHelpText('after', `
 With no config drive, apply asks the metadata service at fe80::a9fe:a9fe on every up interface,
 then 169.254.169.254 if the instance has IPv4. If nothing answers, it writes a fallback
@@ -75,17 +95,22 @@ Live, apply asks each interface's routers (Router Solicitation): their M/O flags
 the DHCPv6 client, and every disagreement with the drive is reported. --root never probes.
 The network stack is detected from the target (what runs, or what the image runs at boot:
 netplan, NetworkManager, systemd-networkd, ifupdown, initscripts) and reported with its
-evidence; --stack overrides it.
+evidence; --stack overrides it. Live, apply then brings the running network to the new files
+in place (never ifdown: ip -6 replace, the DHCPv6 client the mode needs) and waits until IPv6
+is usable; --no-reload skips that.
 
 Examples:
   v6agent apply --dry-run
+  v6agent apply --boot --drive-wait 20           what v6agent.service runs at boot
   v6agent apply --config-drive /mnt/config --root /srv/image --distro rocky --stack networkmanager --iface fa:16:3e:11:22:33=eth0 --json`)
-    .action(async (o: { configDrive?: string; root?: string; distro?: string; stack?: string; iface: string[]; dryRun: boolean; probe: boolean; probeTimeout: string; source?: SourceChoice; metadataTimeout: string; json: boolean }) => {
+    .action(async (o: { configDrive?: string; root?: string; distro?: string; stack?: string; iface: string[]; dryRun: boolean; probe: boolean; probeTimeout: string; source?: SourceChoice; metadataTimeout: string; json: boolean; boot: boolean; driveWait: string; reload: boolean; wait: string }) => {
       const probeTimeoutMs = parseSeconds('--probe-timeout', o.probeTimeout);
       if (o.root !== undefined) checkRoot(o.root);
       const metadataBudgetMs = parseSeconds('--metadata-timeout', o.metadataTimeout);
+      if (o.boot) return bootAction(o, probeTimeoutMs, metadataBudgetMs);
+      const waitMs = parseSeconds('--wait', o.wait);
       const { runApply, formatApplyReport } = await import('./commands/apply.js');
-      const report = await runApply({ configDrive: o.configDrive, root: o.root, distro: o.distro, stack: o.stack, iface: o.iface, dryRun: o.dryRun, probe: o.probe, probeTimeoutMs, source: o.source, metadataBudgetMs });
+      const report = await runApply({ configDrive: o.configDrive, root: o.root, distro: o.distro, stack: o.stack, iface: o.iface, dryRun: o.dryRun, probe: o.probe, probeTimeoutMs, source: o.source, metadataBudgetMs, reload: o.reload, waitMs });
       if (o.json) out(`${JSON.stringify(report, null, 2)}\n`);
       else {
         printWarnings(report.warnings);
@@ -186,6 +211,43 @@ Examples:
       else out(format.reportText(report, (await import('node:tty')).isatty(1) && !process.env.NO_COLOR));
       commandExit = exitCodeOf(report) as ExitCode;
     });
+
+  const installReport = async (which: 'install' | 'uninstall', o: { root?: string; dryRun: boolean; json: boolean }): Promise<void> => {
+    const { runInstall, runUninstall, formatInstallReport } = await import('./commands/install.js');
+    const report = await (which === 'install' ? runInstall : runUninstall)({ root: o.root, dryRun: o.dryRun });
+    if (o.json) out(`${JSON.stringify(report, null, 2)}\n`);
+    else {
+      printWarnings(report.warnings);
+      out(formatInstallReport(report));
+    }
+  };
+
+  program
+    .command('install')
+    .description('place this binary at /usr/local/sbin/v6agent and enable v6agent.service, which runs `apply --boot` before the network starts')
+    .option('--root <dir>', 'install into this image tree instead of this system')
+    .option('--dry-run', 'say what would change and change nothing', false)
+    .option('--json', 'print a machine-readable report', false)
+    .addHelpText('after', `
+Where cloud-init is in the image, also writes /etc/cloud/cloud.cfg.d/99-v6agent-network.cfg
+(network: {config: disabled}). Idempotent: a second run changes nothing.
+
+Examples:
+  v6agent install --root /mnt/image        bake into a mounted image
+  v6agent install --dry-run --json`)
+    .action((o: { root?: string; dryRun: boolean; json: boolean }) => installReport('install', o));
+
+  program
+    .command('uninstall')
+    .description('remove what install placed (binary, unit, its enabling link, the cloud-init drop-in); keeps /var/lib/v6agent')
+    .option('--root <dir>', 'uninstall from this image tree instead of this system')
+    .option('--dry-run', 'say what would be removed and remove nothing', false)
+    .option('--json', 'print a machine-readable report', false)
+    .addHelpText('after', `
+Examples:
+  v6agent uninstall
+  v6agent uninstall --root /mnt/image --json`)
+    .action((o: { root?: string; dryRun: boolean; json: boolean }) => installReport('uninstall', o));
 
   return program;
 }

@@ -84,7 +84,7 @@ export async function bundle({ minify = false } = {}) {
     platform: 'node',
     target: 'node22',
     format: 'cjs',
-    loader: { '.tmpl': 'text' },
+    loader: { '.tmpl': 'text', '.service': 'text' },
     minify,
     legalComments: 'none',
     logLevel: 'warning',

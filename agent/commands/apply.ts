@@ -10,7 +10,8 @@ import type { Instance } from '../model/instance.js';
 import { applyObservations } from '../model/observed.js';
 import { buildPlan, filesToRead } from '../plan/build.js';
 import type { InterfaceReport } from '../ra/observe.js';
-import { readTarget, withExistingFiles } from '../sources/target.js';
+import { readTarget, withExistingFiles, type Target } from '../sources/target.js';
+import type { Plan } from '../plan/types.js';
 import { previewFiles, writeFiles, type FileResult } from '../apply/write.js';
 import { journalPath, readJournal, recoverJournal, STATE_DIR } from '../apply/journal.js';
 import { takeLock } from '../apply/lock.js';
@@ -19,6 +20,7 @@ import { join } from 'node:path';
 import { applyActions, applySysctls, type LiveResult } from '../apply/live.js';
 import { raProcessingSysctls } from '../../distro/sysctl.js';
 import { modeSummary } from '../../distro/summary.js';
+import { reloadLive, type LiveReload } from '../apply/reload.js';
 
 export interface ApplyOptions {
   readonly configDrive: string | undefined;
@@ -37,6 +39,10 @@ export interface ApplyOptions {
   readonly metadataBudgetMs?: number | undefined;
   /** At boot (`apply --boot`): bring down Ethernet interfaces up, EUI-64, before asking the IPv6 service. */
   readonly bringUp?: boolean | undefined;
+  /** Live: bring the running network to the new files in place (false: --no-reload, files only). */
+  readonly reload?: boolean;
+  /** Live: how long to wait for IPv6 to be usable after the reload. */
+  readonly waitMs?: number;
 }
 
 export interface ApplyReport {
@@ -56,6 +62,8 @@ export interface ApplyReport {
   readonly files: readonly FileResult[];
   readonly sysctls: readonly LiveResult[];
   readonly actions: readonly LiveResult[];
+  /** Live: what was done so the running network uses the new files, and when each interface was usable. */
+  readonly reload?: LiveReload;
   readonly notes: readonly string[];
   readonly warnings: readonly Warning[];
   /** True if anything was (or, with --dry-run, would be) changed. */
@@ -101,29 +109,58 @@ async function applyLocked(opts: ApplyOptions, root: string, live: boolean, warn
   const actions = doLive ? applyActions(plan.actions, warnings) : [];
   // The cache describes an instance a source gave us, never the fallback.
   if (doLive && !verdict) saveCache(instance, warnings);
-  const changed = [...files, ...sysctls, ...actions].some((r) => r.status === 'created' || r.status === 'changed' || r.status === 'removed');
+  const sysctlsChanged = sysctls.some((s) => s.status === 'changed');
+  const reload = doLive && opts.reload !== false ? await reloadLive(target.stack, instance, files, sysctlsChanged, opts.waitMs ?? 10_000, warnings) : undefined;
+  return applyReport({ root, live, dryRun: opts.dryRun, target, instance, observed, files, sysctls, actions, reload, verdict, notes: plan.notes, warnings: warnings.list });
+}
+
+/** The report of what apply (or apply --boot) did; `changed` when any file, sysctl or action changed something. */
+export function applyReport(r: {
+  root: string;
+  live: boolean;
+  dryRun: boolean;
+  target: Target;
+  instance: Instance;
+  observed: readonly InterfaceReport[];
+  files: readonly FileResult[];
+  sysctls: readonly LiveResult[];
+  actions: readonly LiveResult[];
+  reload: LiveReload | undefined;
+  verdict: string | undefined;
+  notes: readonly string[];
+  warnings: readonly Warning[];
+}): ApplyReport {
+  const changed = [...r.files, ...r.sysctls, ...r.actions, ...(r.reload?.actions ?? [])].some((x) => x.status === 'created' || x.status === 'changed' || x.status === 'removed');
   return {
-    root,
-    live,
-    dryRun: opts.dryRun,
-    distro: target.distro.name,
-    stack: { name: target.stack, evidence: target.stackEvidence },
-    source: instance.source,
-    discovery: instance.discovery,
-    verdict,
-    interfaces: instance.interfaces.map((i) => ({ name: i.name, summary: modeSummary(i) })),
-    observed,
-    files,
-    sysctls,
-    actions,
-    notes: plan.notes,
-    warnings: warnings.list,
+    root: r.root,
+    live: r.live,
+    dryRun: r.dryRun,
+    distro: r.target.distro.name,
+    stack: { name: r.target.stack, evidence: r.target.stackEvidence },
+    source: r.instance.source,
+    discovery: r.instance.discovery,
+    verdict: r.verdict,
+    interfaces: r.instance.interfaces.map((i) => ({ name: i.name, summary: modeSummary(i) })),
+    observed: r.observed,
+    files: r.files,
+    sysctls: r.sysctls,
+    actions: r.actions,
+    ...(r.reload ? { reload: r.reload } : {}),
+    notes: [...r.notes, ...(r.reload?.notes ?? [])],
+    warnings: r.warnings,
     changed,
   };
 }
 
+/** The target facts and the plan for `instance`: shared by apply and apply --boot. */
+export async function planFor(instance: Instance, root: string, live: boolean, opts: { distro?: string | undefined; stack?: string | undefined }, warnings: Warnings): Promise<{ target: Target; plan: Plan }> {
+  const bare = await readTarget(root, live, opts.distro, opts.stack);
+  const target = withExistingFiles(bare, filesToRead(instance, bare));
+  return { target, plan: buildPlan(instance, target, warnings) };
+}
+
 /** An error of the operating system as a V6Error that says what it is (EROFS, EACCES…), never "internal error". */
-async function osRefusal<T>(what: string, act: () => T | Promise<T>): Promise<T> {
+export async function osRefusal<T>(what: string, act: () => T | Promise<T>): Promise<T> {
   try {
     return await act();
   } catch (e) {
@@ -132,11 +169,12 @@ async function osRefusal<T>(what: string, act: () => T | Promise<T>): Promise<T>
 }
 
 /** Live, the lock is on /run/v6agent (gone at reboot, like the processes it guards); under --root on the root itself. */
-const LIVE_LOCK = '/run/v6agent';
+export const LIVE_LOCK = '/run/v6agent';
 /** How long a second run waits for the first; V6AGENT_TEST_LOCK_WAIT_MS (test-only) shortens it. */
-const LOCK_WAIT_MS = Number(process.env.V6AGENT_TEST_LOCK_WAIT_MS) || 30_000;
+export const LOCK_WAIT_MS = Number(process.env.V6AGENT_TEST_LOCK_WAIT_MS) || 30_000;
 
-function saveCache(instance: Instance, warnings: Warnings): void {
+/** The normalized instance for other tools (/run/v6agent/instance.json); a failure is a warning. */
+export function saveCache(instance: Instance, warnings: Warnings): void {
   try {
     writeCache(cacheFile(instance, new Date()));
   } catch (e) {
@@ -150,7 +188,7 @@ function saveCache(instance: Instance, warnings: Warnings): void {
  * succeeds: any failure (the FFI module, netlink, a socket) is a warning and
  * the drive alone decides.
  */
-async function observe(instance: Instance, timeoutMs: number, warnings: Warnings): Promise<InterfaceReport[]> {
+export async function observe(instance: Instance, timeoutMs: number, warnings: Warnings): Promise<InterfaceReport[]> {
   const ifaces = instance.interfaces.filter((i) => i.ipv6).map((i) => i.name);
   if (ifaces.length === 0) return [];
   try {
@@ -190,6 +228,8 @@ export function formatApplyReport(r: ApplyReport): string {
   for (const s of [...r.sysctls, ...r.actions]) {
     if (s.status !== 'unchanged') lines.push(`  ${s.status.padEnd(9)} ${s.what} = ${s.to}${s.from !== undefined ? ` (was ${s.from})` : ''}`);
   }
+  for (const a of r.reload?.actions ?? []) lines.push(`  ${a.status === 'failed' ? 'failed' : 'ran'}       ${a.what}: ${a.to}`);
+  for (const u of r.reload?.usable ?? []) lines.push(`  ${u.usable ? 'usable' : 'NOT usable'}  ${u.iface}: ${u.address ?? 'no global address'}, default via ${u.gateway ?? 'none'} (after ${(u.afterMs / 1000).toFixed(1)} s)`);
   for (const n of r.notes) lines.push(`note: ${n}`);
   if (r.verdict) lines.push('fallback: no metadata source answered; wrote the fallback configuration (IPv6 autoconfiguration on every NIC, DHCPv4 on the first)');
   lines.push(r.changed ? `${verb} ${r.files.filter((f) => f.status !== 'unchanged').length} file(s)` : 'nothing to change: everything is already as planned');

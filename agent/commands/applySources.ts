@@ -12,9 +12,9 @@ import type { Instance } from '../model/instance.js';
 import type { SourceChoice } from '../model/discovery.js';
 import { NoSource } from '../sources/compose.js';
 import { ethernetInterfaces } from '../sources/serviceLink.js';
+import { INSTANCE_ID_PATH } from '../plan/perInstance.js';
 
 /** Where `apply --boot` records the instance it configured (once-per-instance work keys on it). */
-export const INSTANCE_ID_PATH = '/var/lib/v6agent/instance-id';
 
 function configuredInstance(path = INSTANCE_ID_PATH): string | undefined {
   try {

@@ -39,13 +39,19 @@ describe('v6agent binary', () => {
   });
 
   it('shows examples in each command help', () => {
-    for (const cmd of ['apply', 'metadata']) expect(v6agent([cmd, '--help']).stdout).toMatch(/Examples:/);
+    for (const cmd of ['apply', 'metadata', 'install', 'uninstall']) expect(v6agent([cmd, '--help']).stdout).toMatch(/Examples:/);
   });
 
   it('exits 2 on an unknown option', () => {
     const r = v6agent(['apply', '--frobnicate']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/unknown option '--frobnicate'/);
+  });
+
+  it('exits 2 when --boot is combined with --root or --dry-run: the boot path only configures this system', () => {
+    const r = v6agent(['apply', '--boot', '--dry-run']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('v6agent: --boot configures this system at boot: it cannot be combined with --root or --dry-run\n');
   });
 
   it('exits 2 on an unknown distro', () => {

@@ -53,6 +53,8 @@ export interface LabOptions extends RouterOptions {
   /** Serve DHCPv4 too (dual-stack port). */
   readonly ipv4: boolean;
   readonly guestMac: string;
+  /** Also plug a tap of this name into the bridge, for a VM that QEMU runs in the router namespace (test/vm). */
+  readonly tap?: string;
 }
 
 let counter = 0;
@@ -127,6 +129,10 @@ export class Lab {
     await ip('-n', R, 'link', 'add', 'k0', 'type', 'veth', 'peer', 'name', 'k1');
     for (const port of ['rp0', 'k0']) await ip('-n', R, 'link', 'set', port, 'master', 'br0', 'up');
     await ip('-n', R, 'link', 'set', 'k1', 'up');
+    if (this.opts.tap) {
+      await ip('-n', R, 'tuntap', 'add', 'dev', this.opts.tap, 'mode', 'tap');
+      await ip('-n', R, 'link', 'set', this.opts.tap, 'master', 'br0', 'up');
+    }
     await ip('-n', R, 'link', 'set', 'br0', 'up');
     await ip('-n', R, 'addr', 'add', `${ROUTER_V6}/64`, 'dev', 'br0', 'nodad');
     await ip('-n', R, 'addr', 'add', `${ROUTER_V4}/24`, 'dev', 'br0');

@@ -1,0 +1,77 @@
+/**
+ * Boot to IPv6-ready of the same Debian 12 image (ifupdown + Debian's
+ * cloud-init, ConfigDrive datasource) with v6agent installed and without it
+ * (cloud-init alone configures the network), on the IPv6-only SLAAC and
+ * DHCPv6-stateless cases, alternating, in one run. Uses the VM test's
+ * machinery (test/vm); bundled and run by bench/boot.mjs.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LabMode } from '../test/lab/lab.js';
+import { assembleRootfs, baseImage, type Rootfs } from '../test/vm/image.js';
+import { accelerator, bootVm, type GuestReport } from '../test/vm/vm.js';
+
+const RUNS = Number(process.env.BENCH_VM_RUNS ?? 2);
+const CASES: { name: string; mode: LabMode }[] = [
+  { name: 'IPv6-only SLAAC', mode: 'slaac' },
+  { name: 'IPv6-only DHCPv6-stateless', mode: 'dhcpv6-stateless' },
+];
+type Tool = 'v6agent' | 'cloud-init';
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+function unavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'needs root (network namespaces, QEMU on a tap)';
+  const missing = ['qemu-system-x86_64', 'mmdebstrap', 'genisoimage', 'radvd', 'dnsmasq'].filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
+  return missing.length ? `missing ${missing.join(', ')} (test/vm/prereqs.sh installs them)` : undefined;
+}
+
+export async function main(): Promise<void> {
+  const why = unavailable();
+  if (why) {
+    console.log(`VM boot bench skipped: ${why}`);
+    return;
+  }
+  const work = mkdtempSync(join(tmpdir(), 'v6agent-bootbench-'));
+  try {
+    const t0 = performance.now();
+    const base = baseImage('ifupdown-cloud-init');
+    const images: Record<Tool, Rootfs> = { v6agent: assembleRootfs(base, work, true), 'cloud-init': assembleRootfs(base, work, false) };
+    const accel = accelerator();
+    console.log(`VM boot bench: image ${base.buildMs ? `built in ${(base.buildMs / 1000).toFixed(0)} s` : 'cached'}, both disks ready after ${((performance.now() - t0) / 1000).toFixed(0)} s; ${accel}; ${RUNS} run(s) per case and tool, alternating`);
+    const ready = new Map<string, number[]>();
+    const wrote = new Map<string, GuestReport>();
+    let serial = 0;
+    for (let run = 0; run < RUNS; run++) {
+      for (const c of CASES) {
+        const order: Tool[] = (run + serial) % 2 ? ['cloud-init', 'v6agent'] : ['v6agent', 'cloud-init'];
+        for (const tool of order) {
+          const mac = `fa:16:3e:be:${(serial >> 8).toString(16).padStart(2, '0')}:${(serial & 0xff).toString(16).padStart(2, '0')}`;
+          serial++;
+          const { report, lab } = await bootVm({ name: `bench-${serial}`, mode: c.mode, ipv4: false, drive: 'iso9660', mac }, images[tool], accel, 300_000);
+          await lab.destroy();
+          const key = `${c.name}|${tool}`;
+          const seconds = report.ready ?? Number.NaN;
+          ready.set(key, [...(ready.get(key) ?? []), seconds]);
+          if (!wrote.has(key)) wrote.set(key, report);
+          console.log(`  ${c.name}, ${tool}: IPv6-ready at ${Number.isNaN(seconds) ? 'never (120 s)' : `${seconds.toFixed(1)} s`} guest uptime`);
+        }
+      }
+    }
+    console.log('\ncase                          v6agent (median)  cloud-init (median)  ratio');
+    for (const c of CASES) {
+      const a = median(ready.get(`${c.name}|v6agent`)!);
+      const b = median(ready.get(`${c.name}|cloud-init`)!);
+      console.log(`${c.name.padEnd(30)}${`${a.toFixed(1)} s`.padEnd(18)}${`${b.toFixed(1)} s`.padEnd(21)}${(a / b).toFixed(2)}×`);
+    }
+    console.log('\nwhat each wrote (first run; /etc/network/interfaces*):');
+    for (const [key, r] of wrote) console.log(`--- ${key.replace('|', ', ')}\n${r.networkFiles.split('\n').map((l) => `    ${l}`).join('\n')}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}

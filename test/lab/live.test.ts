@@ -1,0 +1,113 @@
+/**
+ * The cloud-init `runcmd` case, for ifupdown: a guest brought up with
+ * cloud-init's wrong stanza, a TCP connection open to the router over the same
+ * interface, then a live `v6agent apply` fixes the mode in place — and the
+ * connection is still alive afterwards (no ifdown, no link bounce).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it, type TestContext } from 'vitest';
+import { eui64Address } from '../../agent/model/addr.js';
+import { BIN } from '../bin.js';
+import { DHCP6_DNS, Lab, PREFIX, type LabMode } from './lab.js';
+import { STATIC_ADDRESS, writeLabDrive } from './drive.js';
+import { globals, waitFor } from './guest.js';
+import { labGate } from './requirements.js';
+
+const gate = labGate();
+const PORT = 7777;
+
+/** A line-echo TCP peer: `ping` goes out, the same line must come back on the same connection. */
+class Connection {
+  private buffer = '';
+  private closed = false;
+  constructor(private readonly child: ChildProcess) {
+    child.stdout!.on('data', (d: Buffer) => (this.buffer += d.toString()));
+    child.on('exit', () => (this.closed = true));
+  }
+  async roundTrip(token: string): Promise<boolean> {
+    if (this.closed) return false;
+    this.child.stdin!.write(`${token}\n`);
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      if (this.buffer.includes(`${token}\n`)) return true;
+      if (this.closed) return false;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return false;
+  }
+}
+
+async function openConnection(lab: Lab, host: string): Promise<Connection> {
+  const server = spawn('ip', ['netns', 'exec', lab.router, process.execPath, '-e', `require('net').createServer((s) => s.pipe(s)).listen(${PORT}, '::', () => console.log('listening'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((r) => server.stdout!.once('data', r));
+  const client = spawn('ip', ['netns', 'exec', lab.guest, process.execPath, '-e', `
+    const s = require('net').connect({ host: ${JSON.stringify(host)}, port: ${PORT} });
+    s.on('connect', () => console.log('connected'));
+    s.on('data', (d) => process.stdout.write(d));
+    s.on('close', () => process.exit(1));
+    s.on('error', () => process.exit(1));
+    process.stdin.on('data', (d) => s.write(d));`], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const conn = new Connection(client);
+  if (!(await conn.roundTrip('hello'))) throw new Error(`lab: no TCP connection to [${host}]:${PORT}`);
+  return conn;
+}
+
+/** The guest as cloud-init left it: its own (wrong) stanza, brought up by ifupdown. */
+async function guestWithCloudInitStanza(mode: LabMode, stanza: string, ctx: TestContext, mac: string): Promise<{ lab: Lab; drive: string }> {
+  const lab = await Lab.create({ mode, ipv4: false, guestMac: mac });
+  ctx.onTestFinished(() => lab.destroy());
+  mkdirSync(join(lab.guestRoot, 'etc/network/interfaces.d'), { recursive: true });
+  writeFileSync(join(lab.guestRoot, 'etc/network/interfaces'), 'source /etc/network/interfaces.d/*\n');
+  // A plain file, as on an ifupdown image (whatever the host's /etc/resolv.conf is).
+  writeFileSync(join(lab.guestRoot, 'etc/resolv.conf'), '# from the image\n');
+  writeFileSync(join(lab.guestRoot, 'etc/network/interfaces.d/50-cloud-init'), `# This file is generated from information provided by the datasource.\nauto eth0\n${stanza}`);
+  await lab.inGuest(['ifup', '--state-dir', '/run/network', 'eth0'], 20_000);
+  return { lab, drive: writeLabDrive(join(lab.dir, 'drive'), { mode, ipv4: false, mac }) };
+}
+
+async function liveApply(lab: Lab, drive: string, mac: string): Promise<any> {
+  const r = await lab.inGuest([BIN, 'apply', '--config-drive', drive, '--distro', 'debian', '--iface', `${mac}=eth0`, '--json'], 60_000);
+  return JSON.parse(r.stdout);
+}
+
+describe.runIf(gate.run)('live apply (runcmd) on ifupdown fixes the mode in place and keeps open connections', () => {
+  it('stateless brought up without `dhcp 1`: the DHCPv6 information request happens, its DNS appears, the connection lives', async (ctx) => {
+    const { expect } = ctx;
+    const mac = 'fa:16:3e:11:e0:01';
+    const { lab, drive } = await guestWithCloudInitStanza('dhcpv6-stateless', 'iface eth0 inet6 auto\n', ctx, mac);
+    const slaac = eui64Address(PREFIX, mac);
+    await waitFor('the SLAAC address', () => globals(lab, 'inet6'), (a) => a.some((x) => x.local === slaac && !x.tentative));
+    expect(lab.dnsmasqLog()).not.toMatch(/DHCPINFORMATION-REQUEST/);
+    const conn = await openConnection(lab, '2001:db8:cafe:1::1');
+
+    const report = await liveApply(lab, drive, mac);
+    expect(report.reload.actions.map((a: { to: string }) => a.to)).toContainEqual(expect.stringMatching(/^dhclient -6 -1 -S -pf \/run\/dhclient6\.eth0\.pid/));
+    expect(report.reload.actions.map((a: { to: string }) => a.to).join('\n')).not.toMatch(/ifdown/);
+    expect(report.reload.usable).toEqual([expect.objectContaining({ iface: 'eth0', usable: true, address: slaac })]);
+    expect(lab.dnsmasqLog()).toMatch(/DHCPINFORMATION-REQUEST/);
+    expect(lab.guestFile('etc/resolv.conf')).toContain(`nameserver ${DHCP6_DNS}`);
+    expect(await conn.roundTrip('still-there')).toBe(true);
+  });
+
+  it('static brought up as `inet6 auto`: the drive address and gateway appear, the link-local connection lives', async (ctx) => {
+    const { expect } = ctx;
+    const mac = 'fa:16:3e:11:e0:02';
+    const { lab, drive } = await guestWithCloudInitStanza('static', 'iface eth0 inet6 auto\n', ctx, mac);
+    await waitFor('a usable link-local address', () => lab.guestJson(['-6', 'addr', 'show', 'dev', 'eth0', 'scope', 'link']), (l: any[]) => l[0]?.addr_info?.some((a: any) => !a.tentative));
+    expect(await globals(lab, 'inet6')).toEqual([]);
+    const conn = await openConnection(lab, `${lab.routerLinkLocal}%eth0`);
+
+    const report = await liveApply(lab, drive, mac);
+    expect(report.reload.usable).toEqual([expect.objectContaining({ iface: 'eth0', usable: true, address: STATIC_ADDRESS })]);
+    expect(await globals(lab, 'inet6')).toContainEqual(expect.objectContaining({ local: STATIC_ADDRESS, prefixlen: 64 }));
+    expect(await conn.roundTrip('still-there')).toBe(true);
+    // A second apply changes no file or sysctl, so it touches the running network not at all.
+    // (Each lab command has a fresh UTS namespace, so only the host name is set again.)
+    const again = await liveApply(lab, drive, mac);
+    expect(again.files.filter((f: { status: string }) => f.status !== 'unchanged')).toEqual([]);
+    expect(again.sysctls.filter((f: { status: string }) => f.status !== 'unchanged')).toEqual([]);
+    expect(again.reload).toBeUndefined();
+  });
+});

@@ -1,0 +1,156 @@
+/**
+ * The proof an operator trusts: a real Debian bookworm VM, with dist/v6agent
+ * baked in by `v6agent install --root`, boots against a Neutron-like router
+ * with a config drive made as nova makes it, and comes up with the address,
+ * route, DNS, host name and key its subnet promises. Boots run in series;
+ * each prints its boot-to-IPv6-ready figure (guest uptime).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eui64Address } from '../../agent/model/addr.js';
+import { requireBinary } from '../bin.js';
+import { DHCP6_DNS, DHCP6_RANGE, PREFIX, ROUTER_V6 } from '../lab/lab.js';
+import { DRIVE_DNS, STATIC_ADDRESS } from '../lab/drive.js';
+import { assembleRootfs, baseImage, type Rootfs } from './image.js';
+import { vmGate } from './requirements.js';
+import { accelerator, bootVm, SSH_KEY, type BootResult, type GuestReport, type VmCase } from './vm.js';
+
+const gate = vmGate();
+const BOOT_TIMEOUT_MS = 240_000;
+let work = '';
+let rootfs: Rootfs;
+let accel: 'kvm' | 'tcg' = 'tcg';
+const figures: string[] = [];
+
+beforeAll(() => {
+  if (!gate.run) return;
+  requireBinary();
+  work = mkdtempSync(join(tmpdir(), 'v6agent-vm-'));
+  accel = accelerator();
+  const base = baseImage('ifupdown');
+  rootfs = assembleRootfs(base, work);
+  figures.push(`VM image (ifupdown): ${base.buildMs ? `built in ${(base.buildMs / 1000).toFixed(0)} s` : 'from the cache'}; rootfs assembled with v6agent install --root in ${(rootfs.assembleMs / 1000).toFixed(1)} s; accelerator ${accel}`);
+}, 1_200_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+  if (figures.length) console.log(figures.join('\n'));
+});
+
+function nic(r: GuestReport, mac: string): GuestReport['addr'][number] {
+  const link = r.addr.find((l) => l.address === mac);
+  if (!link) throw new Error(`no interface with MAC ${mac} in the guest: ${r.addr.map((l) => l.ifname).join(', ')}`);
+  return link;
+}
+
+const inRange = (a: string): boolean => {
+  const last = (x: string): number => parseInt(x.split(':').pop()!, 16);
+  return a.startsWith(PREFIX) && last(a) >= last(DHCP6_RANGE[0]) && last(a) <= last(DHCP6_RANGE[1]);
+};
+
+async function boot(c: VmCase): Promise<BootResult> {
+  const result = await bootVm(c, rootfs, accel, BOOT_TIMEOUT_MS);
+  const line = /v6agent boot: .*/.exec(result.report.journal)?.[0] ?? 'no journal line';
+  figures.push(`VM ${c.name}: boot to IPv6-ready ${result.report.ready ?? 'never'} s (guest uptime); whole boot + report ${(result.wallMs / 1000).toFixed(1)} s wall\n  ${line}`);
+  return result;
+}
+
+/** What every case must show, whatever the mode. */
+function expectEveryCase(c: VmCase, r: GuestReport): GuestReport['addr'][number] {
+  const link = nic(r, c.mac);
+  expect(r.unit, r.journal).toMatchObject({ Result: 'success', ExecMainStatus: '0', ActiveState: 'active' });
+  expect(r.ready, 'boot to IPv6-ready').toBeGreaterThan(0);
+  expect(link.addr_info.filter((a) => a.temporary)).toEqual([]);
+  expect(link.addr_info).toContainEqual(expect.objectContaining({ family: 'inet6', scope: 'link', local: eui64Address('fe80::', c.mac) }));
+  expect(r.hostname).toBe(`vm-${c.name}`);
+  expect(r.keys).toContain(SSH_KEY);
+  expect(r.instanceId).toMatch(/^00000000-0000-4000-8000-/);
+  expect(r.journal).toMatch(/v6agent boot: new instance .*total [\d.]+ s of a [\d.]+ s budget/);
+  return link;
+}
+
+const v6 = (link: GuestReport['addr'][number]) => link.addr_info.filter((a) => a.family === 'inet6' && a.scope === 'global');
+
+describe.runIf(gate.run).sequential('a Debian 12 VM (ifupdown) with v6agent installed boots to what its subnet promises', () => {
+  it('IPv6-only SLAAC: the EUI-64 address of the MAC, default route via the router link-local, no DHCPv6 client', async () => {
+    const c: VmCase = { name: 'slaac', mode: 'slaac', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:00:01' };
+    const { report: r, lab } = await boot(c);
+    try {
+      const link = expectEveryCase(c, r);
+      expect(v6(link).map((a) => a.local)).toContain(eui64Address(PREFIX, c.mac));
+      expect(r.route6).toContainEqual(expect.objectContaining({ dst: 'default', gateway: lab.routerLinkLocal, dev: link.ifname }));
+      expect(r.ps).not.toMatch(/dhclient.* -6/);
+      expect(r.resolv).toContain(`nameserver ${DRIVE_DNS}`);
+      expect(r.route4).toEqual([]);
+    } finally {
+      await lab.destroy();
+    }
+  }, BOOT_TIMEOUT_MS + 60_000);
+
+  it('IPv6-only DHCPv6-stateless: SLAAC address and route, plus the DHCPv6 DNS server in resolv.conf', async () => {
+    const c: VmCase = { name: 'stateless', mode: 'dhcpv6-stateless', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:00:02' };
+    const { report: r, lab } = await boot(c);
+    try {
+      const link = expectEveryCase(c, r);
+      expect(v6(link).map((a) => a.local)).toContain(eui64Address(PREFIX, c.mac));
+      expect(r.route6).toContainEqual(expect.objectContaining({ dst: 'default', gateway: lab.routerLinkLocal }));
+      expect(r.resolv).toContain(`nameserver ${DHCP6_DNS}`);
+      expect(lab.dnsmasqLog()).toMatch(/DHCPINFORMATION-REQUEST/);
+    } finally {
+      await lab.destroy();
+    }
+  }, BOOT_TIMEOUT_MS + 60_000);
+
+  it("IPv6-only DHCPv6-stateful: a /128 lease from the range and the RA's default route", async () => {
+    const c: VmCase = { name: 'stateful', mode: 'dhcpv6-stateful', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:00:03' };
+    const { report: r, lab } = await boot(c);
+    try {
+      const link = expectEveryCase(c, r);
+      expect(v6(link).find((a) => inRange(a.local))).toMatchObject({ prefixlen: 128 });
+      expect(v6(link).map((a) => a.local)).not.toContain(eui64Address(PREFIX, c.mac));
+      expect(r.route6).toContainEqual(expect.objectContaining({ dst: 'default', gateway: lab.routerLinkLocal }));
+      expect(r.ps).toMatch(/dhclient .*-6/);
+    } finally {
+      await lab.destroy();
+    }
+  }, BOOT_TIMEOUT_MS + 60_000);
+
+  it("IPv6-only static: the drive's address and gateway", async () => {
+    const c: VmCase = { name: 'static', mode: 'static', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:00:04' };
+    const { report: r, lab } = await boot(c);
+    try {
+      const link = expectEveryCase(c, r);
+      expect(v6(link)).toContainEqual(expect.objectContaining({ local: STATIC_ADDRESS, prefixlen: 64 }));
+      expect(r.route6).toContainEqual(expect.objectContaining({ dst: 'default', gateway: ROUTER_V6 }));
+      expect(r.ps).not.toMatch(/dhclient.* -6/);
+    } finally {
+      await lab.destroy();
+    }
+  }, BOOT_TIMEOUT_MS + 60_000);
+
+  it('dual-stack SLAAC: the IPv6 address and route, and a DHCPv4 lease from dnsmasq', async () => {
+    const c: VmCase = { name: 'dual', mode: 'slaac', ipv4: true, drive: 'iso9660', mac: 'fa:16:3e:7e:00:05' };
+    const { report: r, lab } = await boot(c);
+    try {
+      const link = expectEveryCase(c, r);
+      expect(v6(link).map((a) => a.local)).toContain(eui64Address(PREFIX, c.mac));
+      expect(link.addr_info).toContainEqual(expect.objectContaining({ family: 'inet', local: expect.stringMatching(/^192\.0\.2\.(1\d\d|200)$/) }));
+      expect(r.route4).toContainEqual(expect.objectContaining({ dst: 'default', gateway: '192.0.2.1' }));
+    } finally {
+      await lab.destroy();
+    }
+  }, BOOT_TIMEOUT_MS + 60_000);
+
+  it('a vfat config drive on a virtio disk (config_drive_format=vfat) is found and used', async () => {
+    const c: VmCase = { name: 'vfat', mode: 'slaac', ipv4: false, drive: 'vfat', mac: 'fa:16:3e:7e:00:06' };
+    const { report: r, lab } = await boot(c);
+    try {
+      const link = expectEveryCase(c, r);
+      expect(v6(link).map((a) => a.local)).toContain(eui64Address(PREFIX, c.mac));
+    } finally {
+      await lab.destroy();
+    }
+  }, BOOT_TIMEOUT_MS + 60_000);
+});

@@ -1,0 +1,146 @@
+/**
+ * The VM test's disk images. The base (Debian packages, per stack) is built
+ * once by build-image.sh and cached under /var/cache/v6agent-test/<hash>, the
+ * hash of the script and its inputs. Per run, the base is unpacked, the built
+ * dist/v6agent is baked in with `v6agent install --root` (the product's own
+ * path) plus the test-only report unit, and packed with `mkfs.ext4 -d` (no loop
+ * mounts). Boots use `-snapshot`, so every case starts from the same disk.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN } from '../bin.js';
+
+export const CACHE = process.env.V6AGENT_VM_CACHE ?? '/var/cache/v6agent-test';
+const SCRIPT = 'test/vm/build-image.sh';
+
+export type ImageStack = 'ifupdown' | 'ifupdown-cloud-init';
+
+export interface BaseImage {
+  readonly dir: string;
+  /** How long building took now (0 when it came from the cache). */
+  readonly buildMs: number;
+}
+
+/** The cached base image for `stack`, built if missing. */
+export function baseImage(stack: ImageStack): BaseImage {
+  const hash = createHash('sha256').update(readFileSync(SCRIPT)).update(`\0${stack}`).digest('hex').slice(0, 16);
+  const dir = join(CACHE, `${stack}-${hash}`);
+  if (existsSync(join(dir, 'rootfs.tar'))) return { dir, buildMs: 0 };
+  mkdirSync(CACHE, { recursive: true });
+  const t0 = performance.now();
+  const r = spawnSync('bash', [SCRIPT, dir, stack], { encoding: 'utf8', timeout: 900_000 });
+  if (r.status !== 0) throw new Error(`building the ${stack} VM image failed (${SCRIPT}): ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+  // Images of this stack from older inputs are of no further use (each is ~600 MB).
+  const stale = new RegExp(`^${stack}-[0-9a-f]{16}$`);
+  for (const name of readdirSync(CACHE)) if (stale.test(name) && join(CACHE, name) !== dir) rmSync(join(CACHE, name), { recursive: true, force: true });
+  return { dir, buildMs: performance.now() - t0 };
+}
+
+/**
+ * The uncompressed kernel inside a bzImage, as the kernel's
+ * scripts/extract-vmlinux finds it: the setup header gives the payload's
+ * offset and length (boot protocol ≥ 2.08), and the payload is a compressed ELF.
+ * QEMU boots an ELF vmlinux through its PVH entry point, which skips the
+ * decompressor — slow under TCG.
+ */
+export function extractVmlinux(bzImage: string, out: string): void {
+  if (existsSync(out)) return;
+  const img = readFileSync(bzImage);
+  if (img.toString('latin1', 0x202, 0x206) !== 'HdrS') throw new Error(`${bzImage}: not a bzImage (no HdrS header)`);
+  const setupSects = img[0x1f1] || 4;
+  const offset = (setupSects + 1) * 512 + img.readUInt32LE(0x248);
+  const payload = img.subarray(offset, offset + img.readUInt32LE(0x24c));
+  const tools: [Buffer, string[]][] = [
+    [Buffer.from('fd377a585a00', 'hex'), ['xz', '-dc', '--single-stream']],
+    [Buffer.from('28b52ffd', 'hex'), ['zstd', '-dc']],
+    [Buffer.from('1f8b', 'hex'), ['gzip', '-dc']],
+    [Buffer.from('02214c18', 'hex'), ['lz4', '-dc']],
+  ];
+  const tool = tools.find(([magic]) => payload.subarray(0, magic.length).equals(magic));
+  if (!tool) throw new Error(`${bzImage}: unknown payload compression (magic ${payload.subarray(0, 6).toString('hex')})`);
+  const elf = execFileSync(tool[1][0]!, tool[1].slice(1), { input: payload, maxBuffer: 512 * 1024 * 1024 });
+  if (elf.toString('latin1', 1, 4) !== 'ELF') throw new Error(`${bzImage}: the payload did not decompress to an ELF`);
+  writeFileSync(`${out}.tmp`, elf);
+  execFileSync('mv', [`${out}.tmp`, out]);
+}
+
+/** Prints the guest's state on the second serial port once IPv6 is ready (or 120 s passed), then powers off. */
+const REPORT_SCRIPT = `#!/bin/sh
+# v6agent VM test only: never part of the product.
+ready=none
+i=0
+while [ $i -lt 1200 ]; do
+  if ip -6 addr show scope global -tentative | grep -q inet6 && ip -6 route show default | grep -q default; then
+    ready=$(cut -d' ' -f1 /proc/uptime); break
+  fi
+  sleep 0.1; i=$((i+1))
+done
+timeout 120 systemctl is-system-running --wait >/dev/null 2>&1
+sec() { echo "=== $1"; }
+{
+  sec ready; echo "$ready"
+  sec uptime; cut -d' ' -f1 /proc/uptime
+  sec addr; ip -j addr
+  sec route6; ip -j -6 route
+  sec route4; ip -j -4 route
+  sec resolv; cat /etc/resolv.conf
+  sec hostname; hostname
+  sec etc-hostname; cat /etc/hostname
+  sec keys; cat /root/.ssh/authorized_keys
+  sec unit; systemctl show v6agent.service -p Result -p ExecMainStatus -p ActiveState
+  sec journal; journalctl -b -u v6agent.service -o cat --no-pager
+  sec ps; ps -eo args
+  sec sysctl; sysctl -a 2>/dev/null | grep -E 'net.ipv6.conf.*(use_tempaddr|addr_gen_mode|accept_ra |autoconf)'
+  sec failed; systemctl --failed --no-legend --plain
+  sec instance-id; cat /var/lib/v6agent/instance-id
+  sec network-files; grep -H '' /etc/network/interfaces /etc/network/interfaces.d/* 2>/dev/null
+  sec end
+} >/dev/ttyS1 2>&1
+systemctl poweroff
+`;
+
+const REPORT_UNIT = `[Unit]
+Description=v6agent VM test: report the guest's state on ttyS1, then power off
+DefaultDependencies=no
+After=local-fs.target v6agent.service
+
+[Service]
+Type=simple
+ExecStart=/usr/local/sbin/v6agent-vm-report
+
+[Install]
+WantedBy=multi-user.target
+`;
+
+export interface Rootfs {
+  readonly image: string;
+  readonly vmlinux: string;
+  readonly initrd: string;
+  readonly assembleMs: number;
+  readonly installOutput: string;
+}
+
+/** Unpack the base, `v6agent install --root` (unless `withV6agent` is false: the benchmark's cloud-init-only image), add the report unit, pack as ext4. */
+export function assembleRootfs(base: BaseImage, workDir: string, withV6agent = true): Rootfs {
+  const t0 = performance.now();
+  const tree = mkdtempSync(join(workDir, 'tree-'));
+  try {
+    execFileSync('tar', ['-xf', join(base.dir, 'rootfs.tar'), '-C', tree]);
+    const install = withV6agent ? spawnSync(BIN, ['install', '--root', tree], { encoding: 'utf8' }) : { status: 0, stdout: '', stderr: '' };
+    if (install.status !== 0) throw new Error(`v6agent install --root failed: ${install.stderr}`);
+    mkdirSync(join(tree, 'etc/systemd/system/multi-user.target.wants'), { recursive: true });
+    writeFileSync(join(tree, 'usr/local/sbin/v6agent-vm-report'), REPORT_SCRIPT);
+    chmodSync(join(tree, 'usr/local/sbin/v6agent-vm-report'), 0o755);
+    writeFileSync(join(tree, 'etc/systemd/system/v6agent-vm-report.service'), REPORT_UNIT);
+    symlinkSync('/etc/systemd/system/v6agent-vm-report.service', join(tree, 'etc/systemd/system/multi-user.target.wants/v6agent-vm-report.service'));
+    const image = join(workDir, `rootfs${withV6agent ? '' : '-without-v6agent'}.ext4`);
+    execFileSync('mkfs.ext4', ['-q', '-F', '-L', 'root', '-d', tree, image, '2G']);
+    const vmlinux = join(base.dir, 'vmlinux');
+    extractVmlinux(join(base.dir, 'vmlinuz'), vmlinux);
+    return { image, vmlinux, initrd: join(base.dir, 'initrd.img'), assembleMs: performance.now() - t0, installOutput: install.stdout };
+  } finally {
+    rmSync(tree, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * One VM boot against a Neutron-like router: QEMU runs inside the lab's router
+ * namespace with its NIC on a tap in the lab bridge (radvd and dnsmasq per
+ * mode), the config drive made exactly as nova makes it, and the guest's
+ * report read back from its second serial port.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { Lab, type LabMode } from '../lab/lab.js';
+import { writeLabDrive } from '../lab/drive.js';
+import type { Rootfs } from './image.js';
+
+export const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH7v6agentVMtestKEYxxxxxxxxxxxxxxxxxxxxxxxxxxx v6agent-vm-test';
+const TAP = 'vmtap0';
+
+export interface VmCase {
+  readonly name: string;
+  readonly mode: LabMode;
+  readonly ipv4: boolean;
+  /** nova's default: an iso9660 on an IDE cdrom; or vfat on a virtio disk (config_drive_format=vfat). */
+  readonly drive: 'iso9660' | 'vfat';
+  readonly mac: string;
+}
+
+export interface GuestReport {
+  /** Guest uptime (s) when a global address was non-tentative and a default route existed. */
+  readonly ready: number | undefined;
+  readonly addr: { ifname: string; address: string; addr_info: { family: string; local: string; prefixlen: number; scope: string; temporary?: boolean; tentative?: boolean; dynamic?: boolean }[] }[];
+  readonly route6: { dst: string; gateway?: string; dev: string; protocol?: string }[];
+  readonly route4: { dst: string; gateway?: string; dev: string }[];
+  readonly resolv: string;
+  readonly hostname: string;
+  readonly keys: string;
+  readonly unit: Record<string, string>;
+  readonly journal: string;
+  readonly ps: string;
+  readonly sysctl: string;
+  readonly failed: string;
+  readonly instanceId: string;
+  /** /etc/network/interfaces and interfaces.d, each line prefixed with its file name. */
+  readonly networkFiles: string;
+}
+
+export interface BootResult {
+  readonly report: GuestReport;
+  readonly wallMs: number;
+  readonly lab: Lab;
+  readonly console: string;
+}
+
+/** KVM where it really works (vCPUs can be created), else TCG. */
+export function accelerator(): 'kvm' | 'tcg' {
+  if (process.env.V6AGENT_VM_ACCEL === 'tcg' || !existsSync('/dev/kvm')) return 'tcg';
+  const r = spawnSync('qemu-system-x86_64', ['-accel', 'kvm', '-M', 'pc', '-cpu', 'host', '-nodefaults', '-display', 'none', '-S', '-monitor', 'stdio'], { input: 'quit\n', timeout: 15_000, stdio: ['pipe', 'ignore', 'ignore'] });
+  return r.status === 0 ? 'kvm' : 'tcg';
+}
+
+function novaMetaData(c: VmCase): object {
+  return { uuid: `00000000-0000-4000-8000-${c.mac.replace(/:/g, '')}`, name: `vm-${c.name}`, hostname: `vm-${c.name}.novalocal`, public_keys: { 'vm-test': SSH_KEY }, keys: [{ name: 'vm-test', type: 'ssh', data: SSH_KEY }] };
+}
+
+/** The drive as nova's configdrive.py makes it: genisoimage with these exact flags, or mkfs.vfat -n config-2 + copy. */
+function makeDrive(c: VmCase, dir: string): string {
+  const tree = writeLabDrive(join(dir, 'drive'), { mode: c.mode, ipv4: c.ipv4, mac: c.mac });
+  writeFileSync(join(tree, 'openstack/latest/meta_data.json'), JSON.stringify(novaMetaData(c)));
+  if (c.drive === 'iso9660') {
+    const iso = join(dir, 'cd.iso');
+    execFileSync('genisoimage', ['-o', iso, '-ldots', '-allow-lowercase', '-input-charset', 'utf-8', '-l', '-J', '-r', '-V', 'config-2', tree], { stdio: 'pipe' });
+    return iso;
+  }
+  const img = join(dir, 'disk.config');
+  execFileSync('mkfs.vfat', ['-C', '-n', 'config-2', img, String(64 * 1024)], { stdio: 'pipe' });
+  execFileSync('mcopy', ['-s', '-i', img, ...readdirSync(tree).map((f) => join(tree, f)), '::/'], { stdio: 'pipe' });
+  return img;
+}
+
+function parseReport(text: string): GuestReport {
+  const sections = new Map<string, string>();
+  let current: string | undefined;
+  for (const line of text.replace(/\r/g, '').split('\n')) {
+    const m = /^=== (\S+)$/.exec(line);
+    if (m) current = m[1];
+    else if (current) sections.set(current, `${sections.get(current) ?? ''}${line}\n`);
+  }
+  if (!text.includes('=== end')) throw new Error(`incomplete guest report:\n${text}`);
+  const get = (k: string): string => (sections.get(k) ?? '').trim();
+  const ready = Number(get('ready'));
+  return {
+    ready: Number.isFinite(ready) && get('ready') !== 'none' ? ready : undefined,
+    addr: JSON.parse(get('addr') || '[]'),
+    route6: JSON.parse(get('route6') || '[]'),
+    route4: JSON.parse(get('route4') || '[]'),
+    resolv: get('resolv'),
+    hostname: get('hostname'),
+    keys: get('keys'),
+    unit: Object.fromEntries(get('unit').split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])),
+    journal: get('journal'),
+    ps: get('ps'),
+    sysctl: get('sysctl'),
+    failed: get('failed'),
+    instanceId: get('instance-id'),
+    networkFiles: get('network-files'),
+  };
+}
+
+/** Boot the image once for `c`; the lab is left for the caller to inspect and destroy. */
+export async function bootVm(c: VmCase, rootfs: Rootfs, accel: 'kvm' | 'tcg', timeoutMs: number): Promise<BootResult> {
+  const lab = await Lab.create({ mode: c.mode, ipv4: c.ipv4, guestMac: 'fa:16:3e:00:00:fe', tap: TAP, mtu: c.mode === 'static' ? undefined : 1450 });
+  try {
+    const dir = join(lab.dir, 'vm');
+    mkdirSync(dir);
+    const drive = makeDrive(c, dir);
+    const driveArgs = c.drive === 'iso9660' ? ['-drive', `file=${drive},media=cdrom,if=ide,readonly=on`] : ['-drive', `file=${drive},if=virtio,format=raw,readonly=on`];
+    const consoleLog = join(dir, 'console.log');
+    const reportLog = join(dir, 'report.log');
+    const args = [
+      'netns', 'exec', lab.router, 'qemu-system-x86_64',
+      '-accel', accel, '-M', 'pc', '-cpu', accel === 'kvm' ? 'host' : 'max', '-smp', '2', '-m', '1024',
+      '-nodefaults', '-display', 'none', '-no-reboot',
+      '-kernel', rootfs.vmlinux, '-initrd', rootfs.initrd,
+      // No kvm module in the guest (TCG's emulated SVM makes it load for nothing); quiet console.
+      '-append', 'root=/dev/vda rw console=ttyS0 quiet panic=-1 module_blacklist=kvm,kvm_amd,kvm_intel',
+      '-drive', `file=${rootfs.image},if=virtio,format=raw,snapshot=on`,
+      ...driveArgs,
+      '-netdev', `tap,id=n0,ifname=${TAP},script=no,downscript=no`, '-device', `virtio-net-pci,netdev=n0,mac=${c.mac}`,
+      '-serial', `file:${consoleLog}`, '-serial', `file:${reportLog}`,
+    ];
+    const t0 = performance.now();
+    const qemu = spawn('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    qemu.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      qemu.on('exit', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    const wallMs = performance.now() - t0;
+    const consoleText = existsSync(consoleLog) ? readFileSync(consoleLog, 'utf8') : '';
+    // V6AGENT_VM_KEEP=DIR keeps each case's serial console and report, for a look at a slow or failed boot.
+    const keep = process.env.V6AGENT_VM_KEEP;
+    if (keep) for (const f of [consoleLog, reportLog]) if (existsSync(f)) copyFileSync(f, join(keep, `${c.name}-${basename(f)}`));
+    if (!exited) {
+      if (qemu.pid) process.kill(qemu.pid, 'SIGKILL');
+      throw new Error(`VM ${c.name} did not power off within ${timeoutMs / 1000} s; console tail:\n${consoleText.slice(-3000)}`);
+    }
+    if (!existsSync(reportLog)) throw new Error(`VM ${c.name}: no report (qemu: ${stderr.trim()}); console tail:\n${consoleText.slice(-3000)}`);
+    return { report: parseReport(readFileSync(reportLog, 'utf8')), wallMs, lab, console: consoleText };
+  } catch (e) {
+    await lab.destroy();
+    throw e;
+  }
+}
