@@ -92,6 +92,6 @@ export function takeOverNetplan(instance: Instance, target: Target, removed: rea
       warnings.add(path, `ID ${d.id} matches ${iface.name} by name (${d.matchName}); netplan generates a separate file for it, and ${d.id < ids.get(iface.name)! ? 'it sorts before ours, so it is the one applied' : 'ours sorts first and is the one applied'} (narrow or remove that match)`);
     }
   }
-  const cloudInit = disableCloudInitNetwork(target, removals, NETPLAN_PATH);
+  const cloudInit = disableCloudInitNetwork(target, removals);
   return { files: cloudInit.files, removals, notes: cloudInit.notes };
 }

@@ -49,7 +49,7 @@ export function renderNmKeyfile(instance: Instance, target: Target, warnings: Wa
   }));
   files.push({ path: NM_DEFAULTS, content: render(defaultsTemplate, {}), mode: 0o644 });
   const removals = nmTakeOver(instance, target, new Set(files.map((f) => f.path)), warnings);
-  const off = disableCloudInitNetwork(target, removals, `${NM_CONNECTIONS}/v6agent-*.nmconnection`);
+  const off = disableCloudInitNetwork(target, removals);
   const notes = [...off.notes];
   // NM reads profile files when it starts, or when told to (nm-settings-keyfile(5)).
   const ups = instance.interfaces.filter((i) => !i.bondMaster).map((i) => `nmcli connection up '${nmProfileId(i.name)}'`);

@@ -64,7 +64,8 @@ async function guestWithCloudInitStanza(mode: LabMode, stanza: string, ctx: Test
   writeFileSync(join(lab.guestRoot, 'etc/resolv.conf'), '# from the image\n');
   writeFileSync(join(lab.guestRoot, 'etc/network/interfaces.d/50-cloud-init'), `# This file is generated from information provided by the datasource.\nauto eth0\n${stanza}`);
   await lab.inGuest(['ifup', '--state-dir', '/run/network', 'eth0'], 20_000);
-  return { lab, drive: writeLabDrive(join(lab.dir, 'drive'), { mode, ipv4: false, mac }) };
+  // The drive states the subnet's nameserver, the one dnsmasq's DHCPv6 also hands out (as on Neutron).
+  return { lab, drive: writeLabDrive(join(lab.dir, 'drive'), { mode, ipv4: false, mac, dns: DHCP6_DNS }) };
 }
 
 async function liveApply(lab: Lab, drive: string, mac: string): Promise<any> {

@@ -55,7 +55,7 @@ describe('netplan', () => {
     expect(removed).toMatchObject({ status: 'removed' });
     expect(existsSync(join(r, 'etc/netplan/50-cloud-init.yaml'))).toBe(false);
     expect(backupOf(r, removed!.backup!)).toBe(CLOUD_INIT_YAML);
-    expect(readFileSync(join(r, 'etc/cloud/cloud.cfg.d/99-v6agent-network.cfg'), 'utf8')).toMatch(/drive \(\/etc\/netplan\/90-v6agent\.yaml\)[\s\S]*network:\n {2}config: disabled\n/);
+    expect(readFileSync(join(r, 'etc/cloud/cloud.cfg.d/99-v6agent-network.cfg'), 'utf8')).toMatch(/\nnetwork:\n {2}config: disabled\n$/);
     expect((await render(r, 'netplan')).changed).toBe(false);
   });
 
