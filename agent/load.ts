@@ -75,5 +75,7 @@ export function interfaceNames(mappings: Map<string, string>, how: { sysfs: bool
       }
     }
   }
-  return { nameFor: (mac) => mappings.get(mac) ?? live.get(mac), fallback: how.fallback };
+  // A live name that --iface gives to another MAC is that MAC's: two links must never become one interface.
+  const claimed = new Set(mappings.values());
+  return { nameFor: (mac) => mappings.get(mac) ?? (claimed.has(live.get(mac) ?? '') ? undefined : live.get(mac)), fallback: how.fallback };
 }
