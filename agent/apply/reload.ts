@@ -3,6 +3,7 @@
  * disk is what it uses — at boot (before it starts) and live (the `runcmd`
  * case, while it runs). One module, dispatched by stack.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Warnings } from '../errors.js';
 import type { Instance } from '../model/instance.js';
 import { usesAutoconf } from '../model/modes.js';
@@ -96,8 +97,10 @@ export async function reloadLive(stack: Stack, instance: Instance, files: readon
       actions.push(gen);
       if (gen.status === 'failed') break;
       // Never `netplan apply` on the NetworkManager backend: it disconnects every device.
-      if (pidAlive('/run/NetworkManager/NetworkManager.pid', 'NetworkManager')) nm(names.map((iface) => ({ iface, path: `/run/NetworkManager/system-connections/netplan-${iface}.nmconnection` })));
-      else actions.push(...reloadNetworkd(names, warnings));
+      const viaNm = pidAlive('/run/NetworkManager/NetworkManager.pid', 'NetworkManager') ? names.flatMap((iface) => netplanNmProfile(iface) ?? []) : [];
+      if (viaNm.length) nm(viaNm);
+      const viaNetworkd = names.filter((n) => !viaNm.some((p) => p.iface === n));
+      if (viaNetworkd.length) actions.push(...reloadNetworkd(viaNetworkd, warnings));
       break;
     }
     case 'ifcfg':
@@ -109,6 +112,26 @@ export async function reloadLive(stack: Stack, instance: Instance, files: readon
   const usable = await waitUsable(names, waitMs);
   for (const u of usable) if (!u.usable) warnings.add(u.iface, `IPv6 not usable after ${(waitMs / 1000).toFixed(0)} s (${u.address ? `address ${u.address}` : 'no non-tentative global address'}, ${u.gateway ? `default via ${u.gateway}` : 'no default route'})`);
   return { actions, usable, notes };
+}
+
+const NETPLAN_NM = '/run/NetworkManager/system-connections';
+
+/** The keyfile netplan generated for `iface` on the NetworkManager backend (`netplan-ID.nmconnection`, ID its YAML key). */
+function netplanNmProfile(iface: string): NmProfile | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(NETPLAN_NM).filter((n) => n.startsWith('netplan-') && n.endsWith('.nmconnection'));
+  } catch {
+    return undefined;
+  }
+  const own = names.find((n) => {
+    try {
+      return new RegExp(`^interface-name=${iface.replace(/[.]/g, '\\.')}$`, 'm').test(readFileSync(`${NETPLAN_NM}/${n}`, 'utf8'));
+    } catch {
+      return false;
+    }
+  }) ?? names.find((n) => n === `netplan-${iface}.nmconnection`);
+  return own ? { iface, path: `${NETPLAN_NM}/${own}` } : undefined;
 }
 
 /** systemd-networkd ≥ 244: re-read the .network files, then re-apply each changed link's (the link stays up). */
