@@ -6,6 +6,7 @@
  * daemon over the guest's private bus) fixes the mode in place — and the
  * connection is still alive afterwards. (ifupdown: live.test.ts.)
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
@@ -102,5 +103,29 @@ describe.runIf(gate.run).concurrent('live apply (runcmd) on the daemon-driven st
     const again = await apply();
     expect(again.files.filter((f) => f.status !== 'unchanged')).toEqual([]);
     expect(again.reload).toBeUndefined();
+  });
+
+  it("NetworkManager: its own profile from an earlier run for the wrong mode (static on a stateful subnet) — nmcli device reapply, the lease replaces the static address, the connection lives", async ({ expect, onTestFinished }) => {
+    const mac = 'fa:16:3e:11:e1:04';
+    const lab = await Lab.create({ mode: 'dhcpv6-stateful', ipv4: false, guestMac: mac });
+    onTestFinished(() => lab.destroy());
+    seedNmImage(lab);
+    const wrong = writeLabDrive(join(lab.dir, 'wrong'), { mode: 'static', ipv4: false, mac });
+    const render = spawnSync(BIN, ['apply', '--config-drive', wrong, '--root', lab.guestRoot, '--distro', 'rhel', '--stack', 'networkmanager', '--iface', `${mac}=eth0`], { encoding: 'utf8' });
+    expect(render.status, render.stderr).toBe(0);
+    const nm = await NmGuest.start(lab);
+    await nm.connected();
+    await waitFor('the static address', () => globals(lab, 'inet6'), (a) => a.some((x) => x.local === STATIC_ADDRESS && !x.tentative), 20_000);
+    const conn = await openConnection(lab, `${lab.routerLinkLocal}%eth0`);
+
+    const drive = writeLabDrive(join(lab.dir, 'drive'), { mode: 'dhcpv6-stateful', ipv4: false, mac });
+    const t0 = performance.now();
+    const report = JSON.parse((await nm.inNm([BIN, 'apply', '--config-drive', drive, '--distro', 'rhel', '--iface', `${mac}=eth0`, '--json'], 90_000)).stdout) as Report;
+    console.log(`lab live apply NetworkManager reapply: ${(performance.now() - t0).toFixed(0)} ms; usable after ${report.reload?.usable[0]?.afterMs.toFixed(0)} ms of waiting`);
+    expect(ran(report)).toEqual(['changed nmcli connection load /etc/NetworkManager/system-connections/v6agent-eth0.nmconnection', 'changed nmcli --wait 30 device reapply eth0']);
+    const v6 = await waitFor('the DHCPv6 lease', () => globals(lab, 'inet6'), (a) => a.some((x) => inRange(x.local) && !x.tentative), 20_000);
+    expect(v6.map((a) => a.local)).not.toContain(STATIC_ADDRESS);
+    expect((await nm.device('GENERAL.STATE'))[0]).toBe('100 (connected)');
+    expect(await conn.roundTrip('still-there')).toBe(true);
   });
 });
