@@ -56,7 +56,11 @@ export function renderNetplan(instance: Instance, target: Target, warnings: Warn
   };
   const takeOver = takeOverNetplan(instance, target, removed, ids, warnings);
   const notes = [...takeOver.notes];
-  if (target.netplan && target.live) notes.push(`netplan drives ${target.netplan.renderer}: run \`netplan apply\` (or reboot) to use ${NETPLAN_PATH}`);
+  if (target.netplan && target.live) {
+    // `netplan apply` on the NetworkManager backend disconnects every device: never advise it there.
+    const byHand = target.netplan.renderer === 'NetworkManager' ? '`netplan generate`, `nmcli connection load` and `nmcli device reapply`' : '`netplan generate`, `networkctl reload` and `networkctl reconfigure`';
+    notes.push(`netplan drives ${target.netplan.renderer}: a live apply runs ${byHand} for ${NETPLAN_PATH} (with --no-reload: run them yourself, or reboot)`);
+  }
   // NM makes its own profiles for ports netplan leaves out; they follow conf.d's defaults (stable-privacy otherwise).
   const nmDefaults = instance.interfaces.some(nmBackend) ? [nmDefaultsFile()] : [];
   return { files: [{ path: NETPLAN_PATH, content: render(template, ctx), mode: 0o600 }, ...nmDefaults, ...takeOver.files], removals: takeOver.removals, notes };

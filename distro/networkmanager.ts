@@ -58,7 +58,7 @@ export function renderNmKeyfile(instance: Instance, target: Target, warnings: Wa
   const notes = [...off.notes];
   // NM reads profile files when it starts, or when told to (nm-settings-keyfile(5)).
   const ups = instance.interfaces.filter((i) => !i.bondMaster).map((i) => `nmcli connection up '${nmProfileId(i.name)}'`);
-  if (target.live && ups.length) notes.push(`NetworkManager loads the profiles at its next start; now: nmcli connection reload && ${ups.join(' && ')}`);
+  if (target.live && ups.length) notes.push(`NetworkManager reads the profiles at its next start; a live apply loads and reapplies them now (with --no-reload: nmcli connection reload && ${ups.join(' && ')})`);
   return { files: [...files, ...off.files], removals, notes };
 }
 

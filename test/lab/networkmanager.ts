@@ -86,6 +86,19 @@ export class NmGuest {
     return stdout;
   }
 
+  /**
+   * Run a command as on the guest, next to NetworkManager: its mount, network and UTS
+   * namespaces (its bus in /run, /etc overlaid by the guest root's), plus the guest's
+   * own /root, /home and /var/lib bound over the host's in a mount namespace of its own
+   * — what a live `v6agent apply` from cloud-init's runcmd sees.
+   */
+  async inNm(argv: readonly string[], timeoutMs = 60_000): Promise<{ stdout: string; stderr: string }> {
+    const varlib = join(this.lab.dir, 'varlib');
+    mkdirSync(varlib, { recursive: true });
+    const setup = [...['/root', '/home'].map((t) => `mount -n --bind ${this.lab.guestRoot}${t} ${t}`), `mount -n --bind ${varlib} /var/lib`, 'exec "$@"'].join(' && ');
+    return run('nsenter', ['-t', String(this.pid), '-m', '-n', '-u', 'unshare', '-m', '--propagation', 'private', 'sh', '-c', setup, 'sh', ...argv], { timeout: timeoutMs, killSignal: 'SIGKILL' });
+  }
+
   /** `nmcli -g` of one device's fields, one value per field. */
   async device(fields: string, iface = 'eth0'): Promise<string[]> {
     return (await this.nmcli(['-g', fields, 'device', 'show', iface])).trimEnd().split('\n');
