@@ -7,7 +7,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, it, type TestContext } from 'vitest';
 import { BIN } from '../bin.js';
 import { Lab, type LabOptions } from './lab.js';
@@ -31,8 +31,11 @@ async function guestUp(opts: Omit<LabOptions, 'guestMac' | 'ipv4'>, { onTestFini
  * itself, remounted noexec, in the guest command's own mount namespace only.
  */
 function noexec(dirs: readonly string[], argv: readonly string[]): string[] {
-  const mounts = dirs.map((d) => `mount -n --bind ${d} ${d} && mount -n -o remount,bind,noexec,nosuid,nodev ${d}`).join(' && ');
-  return ['sh', '-c', `${mounts} && exec "$@"`, 'sh', ...argv];
+  const mounts = dirs.map((d) => `mount -n --bind ${d} ${d} && mount -n -o remount,bind,noexec,nosuid,nodev ${d}`);
+  // The binary itself may live under one of them (a checkout in /tmp): its own directory stays executable.
+  const bin = dirname(BIN);
+  const keep = dirs.some((d) => bin === d || bin.startsWith(`${d}/`)) ? [`mount -n --bind ${bin} ${bin} && mount -n -o remount,bind,exec ${bin}`] : [];
+  return ['sh', '-c', `${[...mounts, ...keep].join(' && ')} && exec "$@"`, 'sh', ...argv];
 }
 
 describe.runIf(gate.run).concurrent('probing never fails a run', () => {
