@@ -5,7 +5,6 @@
  */
 import type { Instance, Interface } from '../model/instance.js';
 import type { PlannedFile, Sysctl } from '../plan/types.js';
-import type { Target } from '../sources/target.js';
 import { renderSysctls } from '../../distro/sysctl.js';
 import { declaredInterface, expectedMode, type Facts, type Finding, type InterfaceFacts, type Repair } from './types.js';
 import { raInUserspace } from './checks/sysctls.js';
@@ -57,7 +56,7 @@ export function planRepairs(facts: Facts, findings: readonly Finding[]): RepairP
       if (!i) continue;
       const forwarding = i.conf.forwarding === '1';
       const instance: Instance = { uuid: undefined, name: undefined, hostname: undefined, fqdn: undefined, manageEtcHosts: false, sshKeys: [], interfaces: [modelInterface(facts, i)], dns: { nameservers: [], search: [] }, source: 'v6agent doctor' };
-      files.push(...renderSysctls(instance, { forwarding } as Target, true).files);
+      files.push(...renderSysctls(instance, { forwarding }, true).files);
     }
   }
   return { sysctls, files, addresses, dhcpv6 };
