@@ -6,6 +6,8 @@ import { PREFIX, ROUTER_V6, type LabMode } from './lab.js';
 
 export const DRIVE_DNS = '2001:db8:cafe:d::53';
 export const STATIC_ADDRESS = '2001:db8:cafe:1::5';
+/** The port's fixed IP on a DHCPv6-stateful subnet (inside DHCP6_RANGE). */
+export const STATEFUL_ADDRESS = '2001:db8:cafe:1::1e6';
 export const STATIC_ROUTE = { network: '2001:db8:99::', prefix: 48, gateway: '2001:db8:cafe:1::fe' } as const;
 export const STATIC_MTU = 1400;
 
@@ -28,7 +30,7 @@ export function writeLabDrive(dir: string, o: { mode: LabMode | 'legacy'; ipv4: 
           link: 'tap0',
           network_id: 'n6',
           type: NOVA_TYPE[o.mode],
-          ip_address: o.mode === 'static' ? STATIC_ADDRESS : o.mode === 'dhcpv6-stateful' ? '2001:db8:cafe:1::1e6' : eui64Address(PREFIX, o.mac),
+          ip_address: o.mode === 'static' ? STATIC_ADDRESS : o.mode === 'dhcpv6-stateful' ? STATEFUL_ADDRESS : eui64Address(PREFIX, o.mac),
           netmask: 'ffff:ffff:ffff:ffff::',
           routes: [
             { network: '::', netmask: '::', gateway: ROUTER_V6 },
