@@ -15,16 +15,13 @@ import { Lab, PREFIX, type LabMode } from './lab.js';
 import { STATEFUL_ADDRESS, writeLabDrive } from './drive.js';
 import { addresses, linkUp, waitFor } from './guest.js';
 import { labGate } from './requirements.js';
+import { doctor, problems, type DoctorGuest } from './doctor-run.js';
 
 const gate = labGate();
 const run = promisify(execFile);
 let serial = 0;
 
-interface Guest {
-  lab: Lab;
-  mac: string;
-  drive: string;
-}
+type Guest = DoctorGuest;
 
 /** A guest on a `mode` subnet with v6agent's files rendered and sysctls loaded; `ifup` runs unless told not to. */
 async function guest(mode: LabMode | 'none', { expect, onTestFinished }: TestContext, how: { ifup?: boolean; driveMode?: LabMode } = {}): Promise<Guest> {
@@ -50,25 +47,6 @@ async function eui64Ready(lab: Lab, mac: string): Promise<void> {
   await waitFor('the EUI-64 SLAAC address, all DAD done', () => addresses(lab), (a) => a.some((x) => x.local === want) && a.every((x) => !x.tentative));
 }
 
-interface Report {
-  code: number;
-  checks: { id: string; interface: string | null; status: string; observed: string; expected: string; why: string; fix: string }[];
-  fixed: { id: string; interface: string | null; action: string; status: string; before: string; after: string }[];
-}
-
-async function doctor(g: Guest, ...args: string[]): Promise<Report> {
-  let stdout: string;
-  let code = 0;
-  try {
-    ({ stdout } = await g.lab.inGuest([BIN, 'doctor', 'eth0', '--json', '--config-drive', g.drive, '--probe-timeout', '1', ...args]));
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    if (typeof err.code !== 'number' || !err.stdout) throw e;
-    ({ stdout, code } = { stdout: err.stdout, code: err.code });
-  }
-  return { code, ...(JSON.parse(stdout) as Omit<Report, 'code'>) };
-}
-
 /**
  * An HTTP server on fe80::a9fe:a9fe in the router's namespace, as Neutron's metadata proxy listens there;
  * it serves /openstack only when `found` (python's http.server answers 404 otherwise).
@@ -82,9 +60,6 @@ async function metadataServer(lab: Lab, found: boolean, { onTestFinished }: Test
   onTestFinished(() => void server.kill());
   await waitFor('the metadata server to listen', async () => (await run('ip', ['netns', 'exec', lab.router, 'ss', '-Hltn', 'sport = :80'])).stdout, (o) => o.includes(':80'));
 }
-
-/** The non-ok findings as "status id", sorted: what a test compares exactly. */
-const problems = (r: Report): string[] => r.checks.filter((c) => c.status !== 'ok').map((c) => `${c.status} ${c.id}`).sort();
 
 describe.runIf(gate.run).concurrent('v6agent doctor on a lab guest', () => {
   it.for(['slaac', 'dhcpv6-stateless', 'dhcpv6-stateful', 'static'] as const)('a healthy %s guest configured by apply + ifup is all-ok, exit 0', async (mode, context) => {

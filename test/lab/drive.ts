@@ -18,7 +18,8 @@ const NOVA_TYPE: Record<LabMode, string> = {
   static: 'ipv6',
 };
 
-export function writeLabDrive(dir: string, o: { mode: LabMode | 'legacy'; ipv4: boolean; mac: string }): string {
+/** `mtu`: the link's MTU as Nova writes it from the network (default: none, but STATIC_MTU on a static subnet). */
+export function writeLabDrive(dir: string, o: { mode: LabMode | 'legacy'; ipv4: boolean; mac: string; mtu?: number }): string {
   const latest = join(dir, 'openstack', 'latest');
   mkdirSync(latest, { recursive: true });
   writeFileSync(join(latest, 'meta_data.json'), JSON.stringify({ uuid: '00000000-0000-4000-8000-00000000cafe', hostname: 'lab.novalocal', name: 'lab' }));
@@ -39,7 +40,7 @@ export function writeLabDrive(dir: string, o: { mode: LabMode | 'legacy'; ipv4: 
           services: [{ type: 'dns', address: DRIVE_DNS }],
         };
   const networks = [...(o.ipv4 ? [{ id: 'network0', link: 'tap0', network_id: 'n4', type: 'ipv4_dhcp' }] : []), v6];
-  const links = [{ id: 'tap0', type: 'ovs', ethernet_mac_address: o.mac, mtu: o.mode === 'static' ? STATIC_MTU : null }];
+  const links = [{ id: 'tap0', type: 'ovs', ethernet_mac_address: o.mac, mtu: o.mtu ?? (o.mode === 'static' ? STATIC_MTU : null) }];
   writeFileSync(join(latest, 'network_data.json'), JSON.stringify({ links, networks, services: [{ type: 'dns', address: DRIVE_DNS }] }));
   return dir;
 }

@@ -1,0 +1,110 @@
+/**
+ * `dist/v6agent doctor` on guests whose IPv6 is run by a daemon in user space:
+ * systemd-networkd (test/lab/networkd.ts) and NetworkManager
+ * (test/lab/networkmanager.ts), each configured by `v6agent apply --stack …`
+ * with its sysctl drop-in loaded first, as systemd-sysctl does at boot. A
+ * healthy guest is all-ok in every mode; a profile that asks for privacy or
+ * stable-privacy addresses is reported as exactly that finding.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it, type TestContext } from 'vitest';
+import { eui64Address } from '../../agent/model/addr.js';
+import { BIN } from '../bin.js';
+import { Lab, PREFIX, type LabMode } from './lab.js';
+import { STATEFUL_ADDRESS, STATIC_ADDRESS, writeLabDrive } from './drive.js';
+import { addresses, waitFor } from './guest.js';
+import { configured, startNetworkd } from './networkd.js';
+import { NmGuest, seedNmImage } from './networkmanager.js';
+import { doctor, problems, type DoctorGuest } from './doctor-run.js';
+import { labGate } from './requirements.js';
+
+const gate = labGate();
+const MODES: LabMode[] = ['slaac', 'dhcpv6-stateless', 'dhcpv6-stateful', 'static'];
+type Stack = 'networkd' | 'networkmanager';
+let serial = 0;
+
+/** The network's MTU (a VXLAN network's), in the router's RAs and, as Nova writes it, in the drive. */
+const NETWORK_MTU = 1450;
+
+export interface GuestOptions {
+  /** Change v6agent's rendered files under the guest root before the daemon starts. */
+  readonly edit?: (root: string) => void;
+  /** Leave the MTU out of the drive (the RA still carries it). */
+  readonly driveMtu?: false;
+  /**
+   * The router announces fe80::a9fe:a9fe/128 (Neutron's L3 agent does on router-attached networks).
+   * Default: yes, but not on a static subnet, whose networkd and NetworkManager profiles take no RAs.
+   */
+  readonly metadataRoute?: boolean;
+}
+
+export interface StackGuest extends DoctorGuest {
+  /** NetworkManager, when that is the stack. */
+  readonly nm?: NmGuest;
+}
+
+/**
+ * A lab guest on a `mode` subnet (stateful: Neutron's fixed IP for the MAC), v6agent's files for `stack`
+ * rendered into its root (`edit` may change them before the daemon starts), the sysctl drop-in loaded,
+ * the daemon started; returns once the mode's address is there and no address is tentative.
+ */
+export async function stackGuest(stack: Stack, mode: LabMode, { expect, onTestFinished }: TestContext, how: GuestOptions = {}): Promise<StackGuest> {
+  const n = serial++;
+  const mac = `fa:16:3e:5d:${stack === 'networkd' ? 'd0' : 'e0'}:${n.toString(16).padStart(2, '0')}`;
+  const metadataRoute = how.metadataRoute ?? mode !== 'static';
+  const lab = await Lab.create({ mode, ipv4: false, guestMac: mac, mtu: mode === 'static' ? undefined : NETWORK_MTU, metadataRoute, dhcp6FixedAddress: STATEFUL_ADDRESS });
+  onTestFinished(() => lab.destroy());
+  if (stack === 'networkmanager') seedNmImage(lab);
+  const drive = writeLabDrive(join(lab.dir, 'drive'), { mode, ipv4: false, mac, mtu: how.driveMtu === false || mode === 'static' ? undefined : NETWORK_MTU });
+  const render = spawnSync(BIN, ['apply', '--config-drive', drive, '--root', lab.guestRoot, '--distro', stack === 'networkd' ? 'debian' : 'rhel', '--stack', stack, '--iface', `${mac}=eth0`], { encoding: 'utf8' });
+  expect(render.status, render.stderr).toBe(0);
+  how.edit?.(lab.guestRoot);
+  await lab.inGuest(['sysctl', '-q', '-p', '/etc/sysctl.d/60-v6agent-eth0.conf']);
+  let nm: NmGuest | undefined;
+  if (stack === 'networkd') {
+    const etcNetwork = join(lab.guestRoot, 'etc/systemd/network');
+    mkdirSync(etcNetwork, { recursive: true });
+    const nd = await startNetworkd(lab, { etcNetwork });
+    onTestFinished(() => nd.stop());
+    await configured(nd);
+  } else {
+    nm = await NmGuest.start(lab);
+    await nm.connected();
+  }
+  const want = { slaac: eui64Address(PREFIX, mac), 'dhcpv6-stateless': eui64Address(PREFIX, mac), 'dhcpv6-stateful': STATEFUL_ADDRESS, static: STATIC_ADDRESS }[mode];
+  await waitFor(`${want} and every address past DAD`, () => addresses(lab), (a) => a.some((x) => x.local === want) && a.every((x) => !x.tentative), 20_000);
+  return { lab, mac, drive, nm };
+}
+
+describe.runIf(gate.run).concurrent.each(['networkd', 'networkmanager'] as const)('v6agent doctor on a %s guest', (stack) => {
+  it.for(MODES)(`a healthy %s guest configured by apply --stack ${stack} and the daemon is all-ok, exit 0`, async (mode, context) => {
+    const { expect } = context;
+    const g = await stackGuest(stack, mode, context);
+    const r = await doctor(g);
+    expect(problems(r), JSON.stringify(r.checks, null, 1)).toEqual([]);
+    expect(r.code).toBe(0);
+    // The stack's own profile was read and found right, not skipped.
+    const profile = stack === 'networkd' ? ['networkd.privacy', 'networkd.address_generation'] : ['nm.addr_gen_mode', 'nm.ip6_privacy', 'nm.keyfile_mode'];
+    expect(r.checks.map((c) => c.id)).toEqual(expect.arrayContaining([...profile, 'address.link_local', 'address.declared', 'route.default', 'ra.router']));
+  });
+});
+
+describe.runIf(gate.run).concurrent('v6agent doctor on what the stacks leave undone', () => {
+  it("networkd 252 does not apply the RA's MTU option: with no MTU in the drive, doctor names mtu.network and nothing else", async (context) => {
+    const { expect } = context;
+    const g = await stackGuest('networkd', 'slaac', context, { driveMtu: false });
+    const r = await doctor(g);
+    expect(problems(r)).toEqual(['fail mtu.network']);
+    expect(r.checks.find((c) => c.id === 'mtu.network')).toMatchObject({ observed: 'eth0 mtu 1500, net.ipv6.conf.eth0.mtu = 1500', expected: `at most ${NETWORK_MTU} (the router's MTU option)` });
+  });
+
+  it.for(['networkd', 'networkmanager'] as const)('a static %s profile takes no RAs: where the router announces the metadata route, doctor names route.metadata and nothing else', async (stack, context) => {
+    const { expect } = context;
+    const g = await stackGuest(stack, 'static', context, { metadataRoute: true });
+    const r = await doctor(g);
+    expect(problems(r)).toEqual(['fail route.metadata']);
+    expect(r.checks.find((c) => c.id === 'route.metadata')!.observed).toBe('the router announces fe80::a9fe:a9fe/128, but there is no route to it on eth0');
+  });
+});
