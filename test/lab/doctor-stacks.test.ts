@@ -7,14 +7,14 @@
  * stable-privacy addresses is reported as exactly that finding.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'vitest';
 import { eui64Address } from '../../agent/model/addr.js';
 import { BIN } from '../bin.js';
 import { Lab, PREFIX, type LabMode } from './lab.js';
 import { STATEFUL_ADDRESS, STATIC_ADDRESS, writeLabDrive } from './drive.js';
-import { addresses, waitFor } from './guest.js';
+import { addresses, waitFor, type GuestAddress } from './guest.js';
 import { configured, startNetworkd } from './networkd.js';
 import { NmGuest, seedNmImage } from './networkmanager.js';
 import { doctor, problems, type DoctorGuest } from './doctor-run.js';
@@ -38,6 +38,8 @@ export interface GuestOptions {
    * Default: yes, but not on a static subnet, whose networkd and NetworkManager profiles take no RAs.
    */
   readonly metadataRoute?: boolean;
+  /** When the guest is ready (default: the mode's address is there); DAD must also be done on every address. */
+  readonly ready?: (a: GuestAddress[], mac: string) => boolean;
 }
 
 export interface StackGuest extends DoctorGuest {
@@ -74,7 +76,8 @@ export async function stackGuest(stack: Stack, mode: LabMode, { expect, onTestFi
     await nm.connected();
   }
   const want = { slaac: eui64Address(PREFIX, mac), 'dhcpv6-stateless': eui64Address(PREFIX, mac), 'dhcpv6-stateful': STATEFUL_ADDRESS, static: STATIC_ADDRESS }[mode];
-  await waitFor(`${want} and every address past DAD`, () => addresses(lab), (a) => a.some((x) => x.local === want) && a.every((x) => !x.tentative), 20_000);
+  const ready = how.ready ?? ((a: GuestAddress[]) => a.some((x) => x.local === want));
+  await waitFor(`the guest ready (default: ${want}) and every address past DAD`, () => addresses(lab), (a) => ready(a, mac) && a.every((x) => !x.tentative), 20_000);
   return { lab, mac, drive, nm };
 }
 
@@ -106,5 +109,51 @@ describe.runIf(gate.run).concurrent('v6agent doctor on what the stacks leave und
     const r = await doctor(g);
     expect(problems(r)).toEqual(['fail route.metadata']);
     expect(r.checks.find((c) => c.id === 'route.metadata')!.observed).toBe('the router announces fe80::a9fe:a9fe/128, but there is no route to it on eth0');
+  });
+});
+
+/** Set `key=value` in the rendered file at `path` under the guest root (the key must be there). */
+function setKey(root: string, path: string, key: string, value: string): void {
+  const file = join(root, path);
+  const text = readFileSync(file, 'utf8');
+  const re = new RegExp(`^${key}=.*$`, 'm');
+  if (!re.test(text)) throw new Error(`${path} has no ${key}=`);
+  writeFileSync(file, text.replace(re, `${key}=${value}`));
+}
+
+export const NM_PROFILE = 'etc/NetworkManager/system-connections/v6agent-eth0.nmconnection';
+export const NETWORKD_FILE = 'etc/systemd/network/10-v6agent-eth0.network';
+
+/** A guest whose stack profile asks for stable-privacy (NetworkManager) or privacy extensions (networkd), up with the addresses that gives. */
+export async function misconfigured(stack: Stack, context: TestContext): Promise<StackGuest> {
+  if (stack === 'networkmanager') {
+    return stackGuest('networkmanager', 'slaac', context, {
+      edit: (root) => setKey(root, NM_PROFILE, 'addr-gen-mode', 'stable-privacy'),
+      // NetworkManager forms the stable-privacy address itself (no kernel flag): any SLAAC address but the EUI-64 one.
+      ready: (a, mac) => a.some((x) => x.scope === 'global' && x.local !== eui64Address(PREFIX, mac)),
+    });
+  }
+  return stackGuest('networkd', 'slaac', context, {
+    edit: (root) => setKey(root, NETWORKD_FILE, 'IPv6PrivacyExtensions', 'yes'),
+    ready: (a) => a.some((x) => x.temporary === true),
+  });
+}
+
+describe.runIf(gate.run).concurrent('v6agent doctor on a stack profile that undoes EUI-64', () => {
+  it('NetworkManager addr-gen-mode=stable-privacy: names the profile setting and the addresses it gave, nothing else', async (context) => {
+    const { expect } = context;
+    const g = await misconfigured('networkmanager', context);
+    const r = await doctor(g);
+    expect(problems(r), JSON.stringify(r.checks, null, 1)).toEqual(['fail address.declared', 'fail address.eui64', 'fail address.link_local', 'fail nm.addr_gen_mode']);
+    expect(r.checks.find((c) => c.id === 'nm.addr_gen_mode')!.observed).toBe(`/${NM_PROFILE} [ipv6] addr-gen-mode=stable-privacy`);
+    expect(r.code).toBe(1);
+  });
+
+  it('networkd IPv6PrivacyExtensions=yes: names the setting and the temporary addresses it gave, nothing else', async (context) => {
+    const { expect } = context;
+    const g = await misconfigured('networkd', context);
+    const r = await doctor(g);
+    expect(problems(r), JSON.stringify(r.checks, null, 1)).toEqual(['fail address.temporary', 'fail networkd.privacy', 'fail sysctl.use_tempaddr']);
+    expect(r.checks.find((c) => c.id === 'networkd.privacy')!.observed).toBe(`/${NETWORKD_FILE} [Network] IPv6PrivacyExtensions=yes`);
   });
 });
