@@ -157,3 +157,21 @@ describe.runIf(gate.run).concurrent('v6agent doctor on a stack profile that undo
     expect(r.checks.find((c) => c.id === 'networkd.privacy')!.observed).toBe(`/${NETWORKD_FILE} [Network] IPv6PrivacyExtensions=yes`);
   });
 });
+
+describe.runIf(gate.run).concurrent('v6agent doctor --fix on a stack profile, through the stack', () => {
+  it('NetworkManager stable-privacy: --fix sets addr-gen-mode eui64 with nmcli and reapplies in place; EUI-64 addresses follow and a second doctor is clean', async (context) => {
+    const { expect } = context;
+    const g = await misconfigured('networkmanager', context);
+    const fixed = await doctor(g, '--fix');
+    const nm = fixed.fixed.find((f) => f.id === 'nm.addr_gen_mode')!;
+    expect(nm).toMatchObject({ status: 'changed', before: 'fail', after: 'ok' });
+    expect(nm.action).toMatch(/^nmcli connection modify uuid [0-9a-f-]{36} ipv6\.addr-gen-mode eui64; nmcli device reapply eth0$/);
+    // NetworkManager wrote the setting into the keyfile itself, and kept the port activated throughout.
+    expect(g.lab.guestFile(NM_PROFILE)).toMatch(/^addr-gen-mode=eui64$/m);
+    expect(await g.nm!.device('GENERAL.STATE')).toEqual(['100 (connected)']);
+    const eui64 = eui64Address(PREFIX, g.mac);
+    await waitFor('EUI-64 link-local and SLAAC only', () => addresses(g.lab), (a) => a.some((x) => x.local === eui64 && !x.tentative) && a.filter((x) => x.scope === 'link').every((x) => x.local === eui64Address('fe80::', g.mac)), 20_000);
+    const again = await doctor(g);
+    expect(problems(again), JSON.stringify(again.checks, null, 1)).toEqual([]);
+  });
+});
