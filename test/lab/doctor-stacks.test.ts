@@ -68,7 +68,8 @@ export async function stackGuest(stack: Stack, mode: LabMode, { expect, onTestFi
   if (stack === 'networkd') {
     const etcNetwork = join(lab.guestRoot, 'etc/systemd/network');
     mkdirSync(etcNetwork, { recursive: true });
-    const nd = await startNetworkd(lab, { etcNetwork });
+    // With a system bus, as on a booted system: doctor --fix runs networkctl.
+    const nd = await startNetworkd(lab, { etcNetwork, bus: true });
     onTestFinished(() => nd.stop());
     await configured(nd);
   } else {
@@ -173,5 +174,20 @@ describe.runIf(gate.run).concurrent('v6agent doctor --fix on a stack profile, th
     await waitFor('EUI-64 link-local and SLAAC only', () => addresses(g.lab), (a) => a.some((x) => x.local === eui64 && !x.tentative) && a.filter((x) => x.scope === 'link').every((x) => x.local === eui64Address('fe80::', g.mac)), 20_000);
     const again = await doctor(g);
     expect(problems(again), JSON.stringify(again.checks, null, 1)).toEqual([]);
+  });
+
+  it('networkd IPv6PrivacyExtensions=yes: --fix writes a drop-in, networkctl reload + reconfigure apply it; the temporary addresses go and a second doctor is clean', async (context) => {
+    const { expect } = context;
+    const g = await misconfigured('networkd', context);
+    const fixed = await doctor(g, '--fix');
+    const dropin = `/${NETWORKD_FILE}.d/60-v6agent-doctor.conf`;
+    expect(fixed.fixed.find((f) => f.id === 'networkd.privacy')).toMatchObject({ status: 'changed', before: 'fail', after: 'ok', action: `${dropin} created; networkctl reload; networkctl reconfigure eth0` });
+    expect(g.lab.guestFile(dropin.slice(1))).toMatch(/^\[Network\]\nIPv6PrivacyExtensions=no\n$/m);
+    // v6agent's own file is left as it was: the drop-in overrides it.
+    expect(g.lab.guestFile(NETWORKD_FILE)).toMatch(/^IPv6PrivacyExtensions=yes$/m);
+    await waitFor('no temporary address, the EUI-64 one back, DAD done', () => addresses(g.lab), (a) => !a.some((x) => x.temporary || x.tentative) && a.some((x) => x.local === eui64Address(PREFIX, g.mac)), 20_000);
+    const again = await doctor(g);
+    expect(problems(again), JSON.stringify(again.checks, null, 1)).toEqual([]);
+    expect(again.checks.find((c) => c.id === 'networkd.privacy')!.observed).toBe(`${dropin} IPv6PrivacyExtensions=no`);
   });
 });

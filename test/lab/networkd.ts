@@ -4,15 +4,17 @@
  * lab's run dir, so the test reads networkd's state files from outside),
  * /etc/systemd/network bound to the config under test, and /sys read-only so
  * networkd does not wait for a udev that is not there (udev_available() in
- * systemd's udev-util.c is "/sys is writable"). No D-Bus: networkd runs
- * without one and we read its state files instead of asking networkctl.
+ * systemd's udev-util.c is "/sys is writable"). No D-Bus unless asked for
+ * (`bus`): networkd runs without one and we read its state files instead of
+ * asking networkctl.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Lab } from './lab.js';
 import { waitFor } from './guest.js';
+import { busConfig } from './bus.js';
 
 export const NETWORKD = '/lib/systemd/systemd-networkd';
 
@@ -49,10 +51,15 @@ export function spawnNetworkd(ns: string, run: string, etcNetwork: string, stdio
   });
 }
 
-export async function startNetworkd(lab: Lab, opts: { etcNetwork: string; runNetwork?: string }): Promise<Networkd> {
+/**
+ * Start networkd in the guest. `bus`: first start a private system bus (test/lab/bus.ts) in the lab's
+ * /run, so that networkctl reload/reconfigure in the guest reach networkd, as on a booted system.
+ */
+export async function startNetworkd(lab: Lab, opts: { etcNetwork: string; runNetwork?: string; bus?: boolean }): Promise<Networkd> {
   const run = join(lab.dir, 'run');
   prepareRun(run);
   if (opts.runNetwork) execFileSync('cp', ['-a', `${opts.runNetwork}/.`, join(run, 'systemd/network')]);
+  if (opts.bus) await startBus(lab, run);
   const logPath = join(lab.dir, 'networkd.log');
   const log = openSync(logPath, 'a');
   const child = spawnNetworkd(lab.guest, run, opts.etcNetwork, ['ignore', log, log]);
@@ -75,6 +82,15 @@ export async function startNetworkd(lab: Lab, opts: { etcNetwork: string; runNet
       if (child.exitCode === null) child.kill('SIGTERM');
     },
   };
+}
+
+/** dbus-daemon in the guest's namespace (it dies with it), its socket in `run`; returns once the socket is there. */
+async function startBus(lab: Lab, run: string): Promise<void> {
+  const conf = join(lab.dir, 'networkd-bus.conf');
+  writeFileSync(conf, busConfig(['root', 'systemd-network']));
+  const setup = `mount -n --bind ${run} /run && mkdir -p /run/dbus && exec dbus-daemon --config-file=${conf} --nofork --nopidfile`;
+  spawn('ip', ['netns', 'exec', lab.guest, 'unshare', '-m', '--propagation', 'private', 'sh', '-c', setup], { stdio: 'ignore' });
+  await waitFor('the lab system bus', async () => existsSync(join(run, 'dbus/system_bus_socket')), (x) => x);
 }
 
 /** Wait until networkd says the link is configured (it applied a .network and finished its requests). */

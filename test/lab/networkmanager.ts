@@ -21,15 +21,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Lab } from './lab.js';
 import { waitFor } from './guest.js';
+import { busConfig } from './bus.js';
 
 const run = promisify(execFile);
 
-const BUS_CONF = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><type>system</type><listen>unix:path=/run/dbus/system_bus_socket</listen>
- <auth>EXTERNAL</auth><policy context="default"><allow user="root"/><allow own="*"/>
- <allow send_destination="*"/><allow receive_sender="*"/></policy></busconfig>
-`;
+const BUS_CONF = busConfig(['root']);
 
 /**
  * The image's own NetworkManager.conf, as a distro ships it, minus what needs
