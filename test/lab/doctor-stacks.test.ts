@@ -28,7 +28,7 @@ let serial = 0;
 /** The network's MTU (a VXLAN network's), in the router's RAs and, as Nova writes it, in the drive. */
 const NETWORK_MTU = 1450;
 
-export interface GuestOptions {
+interface GuestOptions {
   /** Change v6agent's rendered files under the guest root before the daemon starts. */
   readonly edit?: (root: string) => void;
   /** Leave the MTU out of the drive (the RA still carries it). */
@@ -42,7 +42,7 @@ export interface GuestOptions {
   readonly ready?: (a: GuestAddress[], mac: string) => boolean;
 }
 
-export interface StackGuest extends DoctorGuest {
+interface StackGuest extends DoctorGuest {
   /** NetworkManager, when that is the stack. */
   readonly nm?: NmGuest;
 }
@@ -52,7 +52,7 @@ export interface StackGuest extends DoctorGuest {
  * rendered into its root (`edit` may change them before the daemon starts), the sysctl drop-in loaded,
  * the daemon started; returns once the mode's address is there and no address is tentative.
  */
-export async function stackGuest(stack: Stack, mode: LabMode, { expect, onTestFinished }: TestContext, how: GuestOptions = {}): Promise<StackGuest> {
+async function stackGuest(stack: Stack, mode: LabMode, { expect, onTestFinished }: TestContext, how: GuestOptions = {}): Promise<StackGuest> {
   const n = serial++;
   const mac = `fa:16:3e:5d:${stack === 'networkd' ? 'd0' : 'e0'}:${n.toString(16).padStart(2, '0')}`;
   const metadataRoute = how.metadataRoute ?? mode !== 'static';
@@ -122,11 +122,11 @@ function setKey(root: string, path: string, key: string, value: string): void {
   writeFileSync(file, text.replace(re, `${key}=${value}`));
 }
 
-export const NM_PROFILE = 'etc/NetworkManager/system-connections/v6agent-eth0.nmconnection';
-export const NETWORKD_FILE = 'etc/systemd/network/10-v6agent-eth0.network';
+const NM_PROFILE = 'etc/NetworkManager/system-connections/v6agent-eth0.nmconnection';
+const NETWORKD_FILE = 'etc/systemd/network/10-v6agent-eth0.network';
 
 /** A guest whose stack profile asks for stable-privacy (NetworkManager) or privacy extensions (networkd), up with the addresses that gives. */
-export async function misconfigured(stack: Stack, context: TestContext): Promise<StackGuest> {
+async function misconfigured(stack: Stack, context: TestContext): Promise<StackGuest> {
   if (stack === 'networkmanager') {
     return stackGuest('networkmanager', 'slaac', context, {
       edit: (root) => setKey(root, NM_PROFILE, 'addr-gen-mode', 'stable-privacy'),
