@@ -96,8 +96,10 @@ the DHCPv6 client, and every disagreement with the drive is reported. --root nev
 The network stack is detected from the target (what runs, or what the image runs at boot:
 netplan, NetworkManager, systemd-networkd, ifupdown, initscripts) and reported with its
 evidence; --stack overrides it. Live, apply then brings the running network to the new files
-in place (never ifdown: ip -6 replace, the DHCPv6 client the mode needs) and waits until IPv6
-is usable; --no-reload skips that.
+in place, only for the interfaces whose files changed (ifupdown: never ifdown, ip -6 replace
+and the DHCPv6 client the mode needs; NetworkManager: nmcli connection load + device reapply;
+systemd-networkd: networkctl reload + reconfigure; netplan: netplan generate, then its
+backend's path, never netplan apply) and waits until IPv6 is usable; --no-reload skips that.
 
 Examples:
   v6agent apply --dry-run

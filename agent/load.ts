@@ -41,6 +41,11 @@ export function parseIfaceMappings(values: readonly string[]): Map<string, strin
     const mac = parseMac(v.slice(0, eq));
     const name = interfaceName(v.slice(eq + 1));
     if (eq < 0 || !mac || !name) throw usageError(`--iface ${v}: expected MAC=NAME, e.g. fa:16:3e:11:22:33=eth0`);
+    // One NIC per name and one name per NIC: otherwise two links would be written as one interface.
+    const known = map.get(mac);
+    if (known !== undefined && known !== name) throw usageError(`--iface ${v}: ${mac} is already named ${known}`);
+    const other = [...map].find(([m, n]) => n === name && m !== mac);
+    if (other) throw usageError(`--iface ${v}: ${name} is already the name of ${other[0]}`);
     map.set(mac, name);
   }
   return map;
@@ -70,5 +75,7 @@ export function interfaceNames(mappings: Map<string, string>, how: { sysfs: bool
       }
     }
   }
-  return { nameFor: (mac) => mappings.get(mac) ?? live.get(mac), fallback: how.fallback };
+  // A live name that --iface gives to another MAC is that MAC's: two links must never become one interface.
+  const claimed = new Set(mappings.values());
+  return { nameFor: (mac) => mappings.get(mac) ?? (claimed.has(live.get(mac) ?? '') ? undefined : live.get(mac)), fallback: how.fallback };
 }

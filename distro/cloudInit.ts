@@ -22,11 +22,16 @@ export function writtenByCloudInit(text: string, path = ''): boolean {
   return /cloud-init|generated from information provided by the datasource/i.test(head) || /\/(50-cloud-init|cloud-init-[^/]*\.nmconnection)$/.test(path);
 }
 
+/** The drop-in's text: the same whether `v6agent install` or a takeover writes it, so neither undoes the other. */
+export function cloudInitDisabledText(): string {
+  return render(cloudInitDisabled, {});
+}
+
 /** The drop-in, when cloud-init is installed and something of its was taken over. */
-export function disableCloudInitNetwork(target: Target, removals: readonly PlannedRemoval[], ours: string): { files: PlannedFile[]; notes: string[] } {
+export function disableCloudInitNetwork(target: Target, removals: readonly PlannedRemoval[]): { files: PlannedFile[]; notes: string[] } {
   if (removals.length === 0 || !target.cloudInit) return { files: [], notes: [] };
   return {
-    files: [{ path: CLOUD_INIT_DISABLE, content: render(cloudInitDisabled, { ours }), mode: 0o644 }],
+    files: [{ path: CLOUD_INIT_DISABLE, content: cloudInitDisabledText(), mode: 0o644 }],
     notes: [`cloud-init's network rendering disabled in ${CLOUD_INIT_DISABLE}`],
   };
 }

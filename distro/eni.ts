@@ -39,7 +39,7 @@ export function renderEni(instance: Instance, target: Target, warnings: Warnings
   const main = mainFile(existingText(target, MAIN_PATH));
   if (main !== undefined) files.push({ path: MAIN_PATH, content: main, mode: 0o644 });
   const removals = takeOver(instance, target, warnings);
-  const off = disableCloudInitNetwork(target, removals, ENI_PATH);
+  const off = disableCloudInitNetwork(target, removals);
   return { files: [...files, ...off.files], removals, notes: off.notes };
 }
 

@@ -17,7 +17,8 @@
  *   them: the same result); it gives IPv6-only NICs ipv4.method=link-local,
  *   so those get a passthrough `ipv4.method: disabled`; and
  *   `ipv6-address-generation` without dhcp6 or addresses makes an invalid
- *   method=manual profile, so it is only written with one of them.
+ *   method=manual profile, so it is only written with one of them. NM's own
+ *   fallback profiles get the NetworkManager stack's conf.d EUI-64 defaults.
  */
 import type { Warnings } from '../agent/errors.js';
 import type { Instance, Interface } from '../agent/model/instance.js';
@@ -25,6 +26,7 @@ import { hasStaticAddress } from '../agent/model/modes.js';
 import type { NetworkPlan } from '../agent/plan/types.js';
 import type { Target } from '../agent/sources/target.js';
 import { bondOptions } from './bondOptions.js';
+import { nmDefaultsFile } from './networkmanager.js';
 import { NETPLAN_PATH } from './netplanFiles.js';
 import { cloudInitFilesToRemove, deviceIds, takeOverNetplan } from './netplanTakeover.js';
 import { stackRoutes } from './routes.js';
@@ -54,8 +56,14 @@ export function renderNetplan(instance: Instance, target: Target, warnings: Warn
   };
   const takeOver = takeOverNetplan(instance, target, removed, ids, warnings);
   const notes = [...takeOver.notes];
-  if (target.netplan && target.live) notes.push(`netplan drives ${target.netplan.renderer}: run \`netplan apply\` (or reboot) to use ${NETPLAN_PATH}`);
-  return { files: [{ path: NETPLAN_PATH, content: render(template, ctx), mode: 0o600 }, ...takeOver.files], removals: takeOver.removals, notes };
+  if (target.netplan && target.live) {
+    // `netplan apply` on the NetworkManager backend disconnects every device: never advise it there.
+    const byHand = target.netplan.renderer === 'NetworkManager' ? '`netplan generate`, `nmcli connection load` and `nmcli device reapply`' : '`netplan generate`, `networkctl reload` and `networkctl reconfigure`';
+    notes.push(`netplan drives ${target.netplan.renderer}: a live apply runs ${byHand} for ${NETPLAN_PATH} (with --no-reload: run them yourself, or reboot)`);
+  }
+  // NM makes its own profiles for ports netplan leaves out; they follow conf.d's defaults (stable-privacy otherwise).
+  const nmDefaults = instance.interfaces.some(nmBackend) ? [nmDefaultsFile()] : [];
+  return { files: [{ path: NETPLAN_PATH, content: render(template, ctx), mode: 0o600 }, ...nmDefaults, ...takeOver.files], removals: takeOver.removals, notes };
 }
 
 function deviceContext(iface: Interface, instance: Instance, ids: ReadonlyMap<string, string>, nmBackend: boolean, warnings: Warnings): Context {

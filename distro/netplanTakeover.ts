@@ -11,7 +11,9 @@
  *   override its keys.
  * - Anyone else's file is kept and reported: a same-ID definition merges with
  *   ours (ours wins, keys we do not set stay); a glob match under another ID
- *   generates its own backend file, which wins if its name sorts first.
+ *   generates its own backend file, which networkd would apply if its name
+ *   sorted first: a NIC without a definition of its own is then written under
+ *   an ID that sorts before it (0-v6agent-IF).
  */
 import type { Warnings } from '../agent/errors.js';
 import type { Instance, Interface } from '../agent/model/instance.js';
@@ -62,6 +64,11 @@ export function deviceIds(instance: Instance, target: Target, removed: readonly 
       id = `v6agent-${iface.name}`;
       warnings.add(NETPLAN_PATH, `the netplan ID ${iface.name} already names another device; ${iface.name} is written as ${id}`);
     }
+    // A name glob under another ID (Debian's 90-default.yaml: all-en, match en*) becomes a backend file of
+    // its own, 10-netplan-ID.network, and networkd applies the first matching file by name: sort before it.
+    const globs = devices.filter((d) => globMatches(d, iface));
+    const sortsFirst = (x: string): boolean => globs.every((d) => `${x}.network` < `${d.id}.network`);
+    if (!found && !sortsFirst(id) && sortsFirst(`0-v6agent-${iface.name}`)) id = `0-v6agent-${iface.name}`;
     ids.set(iface.name, id);
     taken.add(id);
   }
@@ -92,6 +99,6 @@ export function takeOverNetplan(instance: Instance, target: Target, removed: rea
       warnings.add(path, `ID ${d.id} matches ${iface.name} by name (${d.matchName}); netplan generates a separate file for it, and ${d.id < ids.get(iface.name)! ? 'it sorts before ours, so it is the one applied' : 'ours sorts first and is the one applied'} (narrow or remove that match)`);
     }
   }
-  const cloudInit = disableCloudInitNetwork(target, removals, NETPLAN_PATH);
+  const cloudInit = disableCloudInitNetwork(target, removals);
   return { files: cloudInit.files, removals, notes: cloudInit.notes };
 }

@@ -33,7 +33,7 @@ export function takeOverNetworkd(instance: Instance, target: Target, warnings: W
       warnings.add(path, wins.length ? `matches ${wins.join(', ')} and sorts before v6agent's file, so networkd applies it instead (remove the match or rename it after 10-v6agent-*)` : `also matches ${names}; v6agent's file sorts first and wins, this one is unused for them`);
     }
   }
-  const cloudInit = disableCloudInitNetwork(target, removals, `${DIR}/10-v6agent-*.network`);
+  const cloudInit = disableCloudInitNetwork(target, removals);
   return { files: cloudInit.files, removals, notes: cloudInit.notes };
 }
 

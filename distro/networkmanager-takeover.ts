@@ -42,6 +42,13 @@ export function nmTakeOver(instance: Instance, target: Target, ours: ReadonlySet
     const name = basename(path);
     const keyfile = path.startsWith(`${NM_CONNECTIONS}/`);
     if (keyfile && /^v6agent-.+\.nmconnection$/.test(name)) {
+      // Live, a NIC still here that the drive no longer describes (its link's MAC matches no NIC) keeps
+      // its working profile: removing it would leave the NIC unconfigured at the next boot.
+      const iface = name.slice('v6agent-'.length, -'.nmconnection'.length);
+      if (target.liveInterfaces?.has(iface) && matching(keyfileBinding(text)).length === 0) {
+        warnings.add(path, `kept: the drive does not describe ${iface}, and the NIC is still here`);
+        continue;
+      }
       removals.push({ path, why: "v6agent's profile for an interface that is no longer on the config drive" });
       continue;
     }

@@ -30,6 +30,11 @@ export const NM_DEFAULTS = '/etc/NetworkManager/conf.d/30-v6agent-ipv6.conf';
 export const NM_PRIORITY = 130;
 const ROOT = { uid: 0, gid: 0 };
 
+/** conf.d defaults (EUI-64, no privacy) for profiles v6agent did not write; netplan's NM backend needs them too. */
+export function nmDefaultsFile(): PlannedFile {
+  return { path: NM_DEFAULTS, content: render(defaultsTemplate, {}), mode: 0o644 };
+}
+
 export function nmProfileId(iface: string): string {
   return `v6agent ${iface}`;
 }
@@ -47,13 +52,13 @@ export function renderNmKeyfile(instance: Instance, target: Target, warnings: Wa
     mode: 0o600,
     owner: ROOT,
   }));
-  files.push({ path: NM_DEFAULTS, content: render(defaultsTemplate, {}), mode: 0o644 });
+  files.push(nmDefaultsFile());
   const removals = nmTakeOver(instance, target, new Set(files.map((f) => f.path)), warnings);
-  const off = disableCloudInitNetwork(target, removals, `${NM_CONNECTIONS}/v6agent-*.nmconnection`);
+  const off = disableCloudInitNetwork(target, removals);
   const notes = [...off.notes];
   // NM reads profile files when it starts, or when told to (nm-settings-keyfile(5)).
   const ups = instance.interfaces.filter((i) => !i.bondMaster).map((i) => `nmcli connection up '${nmProfileId(i.name)}'`);
-  if (target.live && ups.length) notes.push(`NetworkManager loads the profiles at its next start; now: nmcli connection reload && ${ups.join(' && ')}`);
+  if (target.live && ups.length) notes.push(`NetworkManager reads the profiles at its next start; a live apply loads and reapplies them now (with --no-reload: nmcli connection reload && ${ups.join(' && ')})`);
   return { files: [...files, ...off.files], removals, notes };
 }
 

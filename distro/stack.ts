@@ -127,7 +127,7 @@ function runningStack(f: Facts): StackChoice | undefined {
   return undefined;
 }
 
-function pidAlive(pidFile: string, comm: string): number | undefined {
+export function pidAlive(pidFile: string, comm: string): number | undefined {
   try {
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
     if (Number.isInteger(pid) && pid > 0 && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === comm) return pid;

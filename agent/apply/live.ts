@@ -35,3 +35,8 @@ export function applyActions(actions: readonly Action[], warnings: Warnings, pro
     }
   });
 }
+
+/** A live reload step; `manual`: not done because it would cut the running session, `to` is the command to run. */
+export interface ReloadAction extends Omit<LiveResult, 'status'> {
+  readonly status: LiveResult['status'] | 'manual';
+}

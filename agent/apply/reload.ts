@@ -3,12 +3,16 @@
  * disk is what it uses — at boot (before it starts) and live (the `runcmd`
  * case, while it runs). One module, dispatched by stack.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Warnings } from '../errors.js';
 import type { Instance } from '../model/instance.js';
 import { usesAutoconf } from '../model/modes.js';
 import type { Stack } from '../plan/types.js';
-import type { LiveResult } from './live.js';
+import type { LiveResult, ReloadAction } from './live.js';
 import { hasIfreload, reloadEniInterface } from './liveEni.js';
+import { reloadNm, type NmProfile } from './liveNm.js';
+import { pidAlive } from '../../distro/stack.js';
+import { NM_DEFAULTS, nmProfilePath } from '../../distro/networkmanager.js';
 import { runTool } from './tool.js';
 import { waitUsable, type Usable } from './usable.js';
 import type { FileResult } from './write.js';
@@ -37,35 +41,104 @@ export function afterWrite(stack: Stack, files: readonly FileResult[], warnings:
 }
 
 export interface LiveReload {
-  readonly actions: readonly LiveResult[];
+  readonly actions: readonly ReloadAction[];
   readonly usable: readonly Usable[];
   readonly notes: readonly string[];
 }
 
 /**
+ * The interfaces whose configuration changed: a changed file that names one
+ * (`…-IF.network`, `v6agent-IF.nmconnection`, `60-v6agent-IF.conf`) is that
+ * one's; any other changed network file (netplan's single YAML, a removed
+ * cloud-init file) may concern them all.
+ */
+export function changedInterfaces(stack: Stack, names: readonly string[], files: readonly FileResult[], sysctlsChanged: boolean): string[] {
+  const relevant = files.filter((f) => f.status !== 'unchanged' && (NETWORK_DIRS[stack].some((d) => f.path.startsWith(d)) || f.path.startsWith('/etc/sysctl.d/')));
+  if (sysctlsChanged && !relevant.some((f) => f.path.startsWith('/etc/sysctl.d/'))) return [...names];
+  const named = (path: string): string | undefined => {
+    const base = path.slice(path.lastIndexOf('/') + 1);
+    return names.find((n) => base.includes(`-${n}.`));
+  };
+  if (relevant.some((f) => !named(f.path) && !f.path.startsWith('/etc/sysctl.d/'))) return [...names];
+  return names.filter((n) => relevant.some((f) => named(f.path) === n));
+}
+
+/**
  * Live: bring the running system to the files just written, in place, for the
- * IPv6 interfaces (whose files changed, or whose sysctls did), then wait until
- * each is usable within `waitMs`. Undefined when nothing changed.
+ * IPv6 interfaces whose files (or sysctls) changed, then wait until each is
+ * usable within `waitMs`. Undefined when nothing changed.
  */
 export async function reloadLive(stack: Stack, instance: Instance, files: readonly FileResult[], sysctlsChanged: boolean, waitMs: number, warnings: Warnings): Promise<LiveReload | undefined> {
-  const ifaces = instance.interfaces.filter((i) => i.ipv6 && !i.bondMaster);
+  const names = changedInterfaces(stack, instance.interfaces.filter((i) => i.ipv6 && !i.bondMaster).map((i) => i.name), files, sysctlsChanged);
+  const ifaces = instance.interfaces.filter((i) => names.includes(i.name));
   const changed = NETWORK_DIRS[stack].some((d) => changedUnder(files, d)) || sysctlsChanged;
   // Nothing new on disk: the running network already has it (a second run does nothing, and says so).
   if (!changed || ifaces.length === 0) return undefined;
-  const actions: LiveResult[] = [];
+  const actions: ReloadAction[] = [];
   const notes: string[] = [];
-  if (stack === 'eni') {
-    if (hasIfreload()) actions.push(runTool('ifreload', ['ifreload', '-a'], warnings, 60_000));
-    else for (const iface of ifaces) actions.push(...reloadEniInterface(iface, warnings));
-  } else {
-    notes.push(`live reload for ${stack} is not done yet: the new files take effect when its network service restarts or at the next boot`);
+  const nm = (profiles: NmProfile[]): void => {
+    const r = reloadNm(profiles, files, files.some((f) => f.path === NM_DEFAULTS && f.status !== 'unchanged'), warnings);
+    actions.push(...r.actions);
+    notes.push(...r.notes);
+  };
+  switch (stack) {
+    case 'eni':
+      if (hasIfreload()) actions.push(runTool('ifreload', ['ifreload', '-a'], warnings, 60_000));
+      else for (const iface of ifaces) actions.push(...reloadEniInterface(iface, warnings));
+      break;
+    case 'networkmanager':
+      nm(names.map((iface) => ({ iface, path: nmProfilePath(iface) })));
+      break;
+    case 'networkd':
+      actions.push(...reloadNetworkd(names, warnings));
+      break;
+    case 'netplan': {
+      const gen = runTool('netplan', ['netplan', 'generate'], warnings, 60_000);
+      actions.push(gen);
+      if (gen.status === 'failed') break;
+      // Never `netplan apply` on the NetworkManager backend: it disconnects every device.
+      const viaNm = pidAlive('/run/NetworkManager/NetworkManager.pid', 'NetworkManager') ? names.flatMap((iface) => netplanNmProfile(iface) ?? []) : [];
+      if (viaNm.length) nm(viaNm);
+      const viaNetworkd = names.filter((n) => !viaNm.some((p) => p.iface === n));
+      if (viaNetworkd.length) actions.push(...reloadNetworkd(viaNetworkd, warnings));
+      break;
+    }
+    case 'ifcfg':
+      notes.push('live reload for ifcfg is not done yet: the new files take effect when its network service restarts or at the next boot');
   }
   // An interface that now autoconfigures learns its prefix at the next RA: ask for one now.
   const soliciting = ifaces.filter((i) => usesAutoconf(i.ipv6!.mode)).map((i) => i.name);
   if (soliciting.length) actions.push(...(await solicit(soliciting, warnings)));
-  const usable = await waitUsable(ifaces.map((i) => i.name), waitMs);
+  const usable = await waitUsable(names, waitMs);
   for (const u of usable) if (!u.usable) warnings.add(u.iface, `IPv6 not usable after ${(waitMs / 1000).toFixed(0)} s (${u.address ? `address ${u.address}` : 'no non-tentative global address'}, ${u.gateway ? `default via ${u.gateway}` : 'no default route'})`);
   return { actions, usable, notes };
+}
+
+const NETPLAN_NM = '/run/NetworkManager/system-connections';
+
+/** The keyfile netplan generated for `iface` on the NetworkManager backend (`netplan-ID.nmconnection`, ID its YAML key). */
+function netplanNmProfile(iface: string): NmProfile | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(NETPLAN_NM).filter((n) => n.startsWith('netplan-') && n.endsWith('.nmconnection'));
+  } catch {
+    return undefined;
+  }
+  const own = names.find((n) => {
+    try {
+      return new RegExp(`^interface-name=${iface.replace(/[.]/g, '\\.')}$`, 'm').test(readFileSync(`${NETPLAN_NM}/${n}`, 'utf8'));
+    } catch {
+      return false;
+    }
+  }) ?? names.find((n) => n === `netplan-${iface}.nmconnection`);
+  return own ? { iface, path: `${NETPLAN_NM}/${own}` } : undefined;
+}
+
+/** systemd-networkd ≥ 244: re-read the .network files, then re-apply each changed link's (the link stays up). */
+export function reloadNetworkd(names: readonly string[], warnings: Warnings): LiveResult[] {
+  const reload = runTool('systemd-networkd', ['networkctl', 'reload'], warnings);
+  if (reload.status === 'failed') return [reload];
+  return [reload, ...names.map((n) => runTool(n, ['networkctl', 'reconfigure', n], warnings))];
 }
 
 async function solicit(ifaces: string[], warnings: Warnings): Promise<LiveResult[]> {

@@ -1,10 +1,9 @@
 /**
- * A running stack's profile changed in place, through its own tools, for
- * `doctor --fix`: NetworkManager `nmcli connection modify` then `nmcli device
- * reapply` on the devices the profile is active on; networkd `networkctl
- * reload` then `networkctl reconfigure`. Neither takes a link down (reapply
- * keeps the activation; reconfigure re-runs networkd's configuration of an up
- * link), so the interface carrying the default route or the SSH session stays up.
+ * A running NetworkManager's profile changed in place, through its own tool,
+ * for `doctor --fix`: `nmcli connection modify`, then `nmcli device reapply`
+ * on the devices the profile is active on. Reapply keeps the activation, so
+ * the interface carrying the default route or the SSH session stays up.
+ * (networkd's counterpart is reload.ts's reloadNetworkd, shared with apply.)
  */
 import { spawnSync } from 'node:child_process';
 import type { Warnings } from '../errors.js';
@@ -28,10 +27,4 @@ export function nmModify(profile: NmProfile, settings: readonly (readonly [strin
   if (modify.status !== 'changed') return [modify];
   // Not active: the next activation uses the new settings; there is nothing to reapply.
   return [modify, ...activeDevices(profile).map((dev) => runTool(what, ['nmcli', 'device', 'reapply', dev], warnings))];
-}
-
-export function networkdReload(ifaces: readonly string[], warnings: Warnings): LiveResult[] {
-  const reload = runTool('systemd-networkd', ['networkctl', 'reload'], warnings);
-  if (reload.status !== 'changed') return [reload];
-  return [reload, ...ifaces.map((i) => runTool('systemd-networkd', ['networkctl', 'reconfigure', i], warnings))];
 }

@@ -13,7 +13,7 @@ export interface Usable {
   readonly gateway: string | undefined;
 }
 
-function ipJson(args: string[]): any[] {
+export function ipJson(args: string[]): any[] {
   const r = spawnSync('ip', ['-j', ...args], { encoding: 'utf8', timeout: 5000 });
   try {
     return r.status === 0 ? (JSON.parse(r.stdout || '[]') as any[]) : [];

@@ -228,7 +228,7 @@ export function formatApplyReport(r: ApplyReport): string {
   for (const s of [...r.sysctls, ...r.actions]) {
     if (s.status !== 'unchanged') lines.push(`  ${s.status.padEnd(9)} ${s.what} = ${s.to}${s.from !== undefined ? ` (was ${s.from})` : ''}`);
   }
-  for (const a of r.reload?.actions ?? []) lines.push(`  ${a.status === 'failed' ? 'failed' : 'ran'}       ${a.what}: ${a.to}`);
+  for (const a of r.reload?.actions ?? []) lines.push(`  ${(a.status === 'failed' || a.status === 'manual' ? a.status : 'ran').padEnd(9)} ${a.what}: ${a.to}`);
   for (const u of r.reload?.usable ?? []) lines.push(`  ${u.usable ? 'usable' : 'NOT usable'}  ${u.iface}: ${u.address ?? 'no global address'}, default via ${u.gateway ?? 'none'} (after ${(u.afterMs / 1000).toFixed(1)} s)`);
   for (const n of r.notes) lines.push(`note: ${n}`);
   if (r.verdict) lines.push('fallback: no metadata source answered; wrote the fallback configuration (IPv6 autoconfiguration on every NIC, DHCPv4 on the first)');

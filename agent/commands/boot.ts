@@ -107,14 +107,14 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * left of the budget, so an instance without a drive does not wait out the
  * whole drive wait. A drive that appears meanwhile still wins.
  */
-async function findSource(opts: BootOptions, names: InterfaceNames, warnings: Warnings): Promise<Found> {
+async function findSource(opts: BootOptions, names: () => InterfaceNames, warnings: Warnings): Promise<Found> {
   const t0 = performance.now();
   const budgetMs = opts.budgetMs ?? BOOT_SOURCE_BUDGET_MS;
   const drive = waitForBootSources(opts.configDrive !== undefined ? 0 : opts.driveWaitMs, opts.configDrive);
   const early = await Promise.race([drive, sleep(Math.min(DRIVE_GRACE_MS, opts.driveWaitMs))]);
   if (early?.drive) return { kind: 'drive', wait: early };
   const serviceWarnings = new Warnings();
-  const service = loadForApply({ configDrive: undefined, source: 'auto', budgetMs: Math.max(1000, budgetMs - (performance.now() - t0)), live: true, dryRun: false, bringUp: true }, names, serviceWarnings).then(
+  const service = loadForApply({ configDrive: undefined, source: 'auto', budgetMs: Math.max(1000, budgetMs - (performance.now() - t0)), live: true, dryRun: false, bringUp: true }, names(), serviceWarnings).then(
     (r) => ({ ok: true as const, ...r }),
     (e: unknown) => ({ ok: false as const, error: e }),
   );
@@ -161,13 +161,15 @@ export async function runBoot(opts: BootOptions): Promise<BootReport> {
 async function bootLocked(opts: BootOptions, warnings: Warnings): Promise<BootReport> {
   const t0 = performance.now();
   const budgetMs = Math.max(opts.driveWaitMs, opts.budgetMs ?? BOOT_SOURCE_BUDGET_MS) + (opts.probe ? opts.probeTimeoutMs : 0) + WRITE_BUDGET_MS;
-  const names = interfaceNames(parseIfaceMappings(opts.iface), { sysfs: true, fallback: false });
+  // MAC → name from sysfs as it is when asked: after the wait, udev has renamed the NICs.
+  const mappings = parseIfaceMappings(opts.iface);
+  const names = (): InterfaceNames => interfaceNames(mappings, { sysfs: true, fallback: false });
   const found = await findSource(opts, names, warnings);
   const wait = found.wait;
   for (const name of wait.unsettled) warnings.add(name, `udev had not finished with this NIC after ${(wait.elapsedMs / 1000).toFixed(1)} s: its name may still change`);
   const timing = (probeMs: number, writeMs: number): BootTiming => ({ driveWaitMs: wait.elapsedMs, probeMs, writeMs, totalMs: performance.now() - t0, budgetMs });
 
-  const declared = found.kind === 'drive' ? await loadInstance(opts.configDrive, names, warnings) : found.instance;
+  const declared = found.kind === 'drive' ? await loadInstance(opts.configDrive, names(), warnings) : found.instance;
   const verdict = found.kind === 'service' ? found.verdict : undefined;
   // Sysctls before any link comes up (warnings of this first plan are repeated by the final one).
   const early = (await planFor(declared, '/', true, opts, new Warnings())).plan;

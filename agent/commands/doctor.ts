@@ -9,7 +9,8 @@ import { deleteAddress } from '../apply/addresses.js';
 import { startDhcpv6 } from '../apply/dhcp.js';
 import { writeFiles, type FileResult } from '../apply/write.js';
 import type { LiveResult } from '../apply/live.js';
-import { networkdReload, nmModify } from '../apply/stackReapply.js';
+import { nmModify } from '../apply/stackReapply.js';
+import { reloadNetworkd } from '../apply/reload.js';
 import { runChecks } from '../doctor/checks/index.js';
 import { planRepairs, type RepairPlan } from '../doctor/fix.js';
 import type { DoctorReport, FixResult } from '../doctor/format.js';
@@ -56,7 +57,7 @@ async function commit(root: string, plan: RepairPlan): Promise<Done[]> {
   const changedDropins = plan.networkd.filter((n) => written.find((w) => w.path === n.file.path)?.status !== 'unchanged');
   if (changedDropins.length) {
     const ifaces = [...new Set(changedDropins.map((n) => n.iface).filter((i): i is string => i !== null))];
-    const results = networkdReload(ifaces, warnings);
+    const results = reloadNetworkd(ifaces, warnings);
     for (const n of plan.networkd) for (const finding of n.findings) done.push({ finding, ...summarize(results, written.find((w) => w.path === n.file.path)) });
   }
   for (const d of plan.dhcpv6) {

@@ -10,9 +10,7 @@ import { previewFiles, writeFiles, type FileResult } from '../apply/write.js';
 import { place, placementStatus, unplace, type Placement } from '../apply/place.js';
 import { resolveInRoot } from '../apply/rootPath.js';
 import type { PlannedFile, PlannedRemoval } from '../plan/types.js';
-import { render } from '../../distro/template.js';
-import { CLOUD_INIT_DISABLE } from '../../distro/cloudInit.js';
-import cloudInitDisabled from '../../templates/cloud-init-network-disabled.tmpl';
+import { CLOUD_INIT_DISABLE, cloudInitDisabledText } from '../../distro/cloudInit.js';
 import unitText from '../../templates/v6agent.service';
 
 export const BINARY_PATH = '/usr/local/sbin/v6agent';
@@ -64,7 +62,7 @@ function unitFiles(root: string): { files: PlannedFile[]; notes: string[] } {
   const notes: string[] = [];
   // Where cloud-init is in the image, the network on disk is v6agent's alone (README: "At boot").
   if (existsSync(resolveInRoot(root, '/etc/cloud'))) {
-    files.push({ path: CLOUD_INIT_DISABLE, content: render(cloudInitDisabled, {}), mode: 0o644 });
+    files.push({ path: CLOUD_INIT_DISABLE, content: cloudInitDisabledText(), mode: 0o644 });
     notes.push(`cloud-init is in the image: its network configuration is disabled by ${CLOUD_INIT_DISABLE}`);
   }
   return { files, notes };
@@ -139,7 +137,7 @@ export async function runUninstall(opts: InstallOptions): Promise<InstallReport>
   const removals: PlannedRemoval[] = onDisk === undefined ? [] : [{ path: UNIT_PATH, why: 'v6agent uninstall' }];
   const dropIn = readIfFile(root, CLOUD_INIT_DISABLE);
   if (dropIn !== undefined) {
-    if (dropIn === render(cloudInitDisabled, {})) removals.push({ path: CLOUD_INIT_DISABLE, why: 'v6agent uninstall: cloud-init configures the network again' });
+    if (dropIn === cloudInitDisabledText()) removals.push({ path: CLOUD_INIT_DISABLE, why: 'v6agent uninstall: cloud-init configures the network again' });
     else notes.push(`${CLOUD_INIT_DISABLE} was changed since v6agent wrote it: left in place`);
   }
   const binary: Placement = { kind: 'binary', path: BINARY_PATH, source: '', mode: 0o755 };

@@ -17,6 +17,8 @@ export interface ConfigDrive {
   readonly metaData: FileText | undefined;
   readonly networkData: FileText | undefined;
   readonly userData: FileBytes | undefined;
+  /** What was dropped on the way (user_data too big or unreadable), reported as warnings. */
+  readonly dropped: readonly { readonly where: string; readonly message: string }[];
   // vendor_data.json and vendor_data2.json are never opened: nothing v6agent
   // configures comes from them, and a file we do not use must not fail a run.
 }
@@ -58,14 +60,24 @@ export function readConfigDrive(root: string): ConfigDrive {
   };
   const metaData = text('meta_data.json');
   if (!metaData) throw badInput(join(dir, 'meta_data.json'), undefined, 'missing: every config drive has one');
+  const networkData = text('network_data.json');
   const userDataPath = join(dir, 'user_data');
-  const userBytes = readBytes(userDataPath, LIMITS.userData);
+  // User data never stops the network from being configured: one we cannot take is dropped, as from the service.
+  let userBytes: Buffer | undefined;
+  const dropped: { where: string; message: string }[] = [];
+  try {
+    userBytes = readBytes(userDataPath, LIMITS.userData);
+  } catch (e) {
+    if (!(e instanceof V6Error)) throw e;
+    dropped.push({ where: userDataPath, message: `dropped: ${e.message.replace(`${userDataPath}: `, '')}; user_data ignored` });
+  }
   return {
     root,
     version,
     metaData,
-    networkData: text('network_data.json'),
+    networkData,
     userData: userBytes === undefined ? undefined : { path: userDataPath, bytes: userBytes },
+    dropped,
   };
 }
 

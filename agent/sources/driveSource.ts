@@ -7,7 +7,7 @@ export async function readDriveDocuments(given: string | undefined): Promise<Sou
   const handle = await openConfigDrive(given);
   try {
     const drive = readConfigDrive(handle.dir);
-    return { origin: `config drive ${join(handle.dir, 'openstack', drive.version)}`, metaData: drive.metaData!, networkData: drive.networkData, userData: drive.userData };
+    return { origin: `config drive ${join(handle.dir, 'openstack', drive.version)}`, metaData: drive.metaData!, networkData: drive.networkData, userData: drive.userData, dropped: drive.dropped };
   } finally {
     handle.release();
   }

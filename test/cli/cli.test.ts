@@ -64,6 +64,18 @@ describe('v6agent binary', () => {
     expect(r.stderr).toBe('v6agent: --iface eth0: expected MAC=NAME, e.g. fa:16:3e:11:22:33=eth0\n');
   });
 
+  it('exits 2 when --iface gives one name to two MACs, or two names to one MAC, and writes nothing', () => {
+    const root = temp(makeRoot());
+    const base = ['apply', '--config-drive', DRIVE, '--root', root, '--distro', 'debian', '--stack', 'eni'];
+    const twoMacs = v6agent([...base, '--iface', 'fa:16:3e:5c:2a:7e=eth0', '--iface', 'fa:16:3e:11:22:33=eth0']);
+    expect(twoMacs.status).toBe(2);
+    expect(twoMacs.stderr).toBe('v6agent: --iface fa:16:3e:11:22:33=eth0: eth0 is already the name of fa:16:3e:5c:2a:7e\n');
+    const twoNames = v6agent([...base, '--iface', 'fa:16:3e:5c:2a:7e=eth0', '--iface', 'FA:16:3E:5C:2A:7E=eth1']);
+    expect(twoNames.status).toBe(2);
+    expect(twoNames.stderr).toBe('v6agent: --iface FA:16:3E:5C:2A:7E=eth1: fa:16:3e:5c:2a:7e is already named eth0\n');
+    expect(readdirSync(join(root, 'etc'))).toEqual(['passwd']);
+  });
+
   it('exits 3 with one line, no stack trace, on a missing drive', () => {
     const r = v6agent(['apply', '--config-drive', '/nonexistent', '--root', temp(makeRoot()), '--distro', 'debian', '--stack', 'eni']);
     expect(r.status).toBe(3);

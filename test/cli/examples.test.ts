@@ -152,7 +152,13 @@ describe.runIf(gate.run)('the live examples, in a lab guest', () => {
     const argv = cmd.split(/\s+/);
     // The guest has no config drive device: hand it the lab's, which describes its port.
     const asksService = argv.includes('--source') && argv[argv.indexOf('--source') + 1] !== 'drive';
-    const args = argv[1] !== 'ra' && !asksService && !argv.includes('--config-drive') ? [...argv.slice(1), '--config-drive', drive] : argv.slice(1);
+    const installs = argv[1] === 'install' || argv[1] === 'uninstall';
+    // install/uninstall place files under /usr, which the lab guest shares with the host: give them a root of their own.
+    const args = installs
+      ? [...argv.slice(1), '--root', mkdtempSync(join(lab.dir, 'image-'))]
+      : argv[1] !== 'ra' && !asksService && !argv.includes('--config-drive')
+        ? [...argv.slice(1), '--config-drive', drive]
+        : argv.slice(1);
     // doctor exits 1 when a check fails (this guest is only half configured): that is a run, with a report.
     const r = await lab.inGuest([BIN, ...args]).catch((e: { code?: number; stdout?: string; stderr?: string }) => {
       if (argv[1] === 'doctor' && e.code === 1 && e.stdout) return { stdout: e.stdout, stderr: e.stderr ?? '' };

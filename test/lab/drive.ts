@@ -18,8 +18,14 @@ const NOVA_TYPE: Record<LabMode, string> = {
   static: 'ipv6',
 };
 
-/** `mtu`: the link's MTU as Nova writes it from the network (default: none, but STATIC_MTU on a static subnet). */
-export function writeLabDrive(dir: string, o: { mode: LabMode | 'legacy'; ipv4: boolean; mac: string; mtu?: number }): string {
+/**
+ * `dns`: the subnet's nameserver as the drive states it (default DRIVE_DNS, which
+ * differs from dnsmasq's so a test can tell who wrote resolv.conf). On Neutron
+ * the subnet's dns_nameservers reach the drive and DHCPv6 alike: pass DHCP6_DNS.
+ * `mtu`: the link's MTU as Nova writes it from the network (default: none, but STATIC_MTU on a static subnet).
+ */
+export function writeLabDrive(dir: string, o: { mode: LabMode | 'legacy'; ipv4: boolean; mac: string; dns?: string; mtu?: number }): string {
+  const dns = o.dns ?? DRIVE_DNS;
   const latest = join(dir, 'openstack', 'latest');
   mkdirSync(latest, { recursive: true });
   writeFileSync(join(latest, 'meta_data.json'), JSON.stringify({ uuid: '00000000-0000-4000-8000-00000000cafe', hostname: 'lab.novalocal', name: 'lab' }));
@@ -37,10 +43,10 @@ export function writeLabDrive(dir: string, o: { mode: LabMode | 'legacy'; ipv4: 
             { network: '::', netmask: '::', gateway: ROUTER_V6 },
             ...(o.mode === 'static' ? [{ network: STATIC_ROUTE.network, netmask: 'ffff:ffff:ffff::', gateway: STATIC_ROUTE.gateway }] : []),
           ],
-          services: [{ type: 'dns', address: DRIVE_DNS }],
+          services: [{ type: 'dns', address: dns }],
         };
   const networks = [...(o.ipv4 ? [{ id: 'network0', link: 'tap0', network_id: 'n4', type: 'ipv4_dhcp' }] : []), v6];
   const links = [{ id: 'tap0', type: 'ovs', ethernet_mac_address: o.mac, mtu: o.mtu ?? (o.mode === 'static' ? STATIC_MTU : null) }];
-  writeFileSync(join(latest, 'network_data.json'), JSON.stringify({ links, networks, services: [{ type: 'dns', address: DRIVE_DNS }] }));
+  writeFileSync(join(latest, 'network_data.json'), JSON.stringify({ links, networks, services: [{ type: 'dns', address: dns }] }));
   return dir;
 }

@@ -4,7 +4,6 @@
  * interface, then a live `v6agent apply` fixes the mode in place — and the
  * connection is still alive afterwards (no ifdown, no link bounce).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'vitest';
@@ -14,46 +13,9 @@ import { DHCP6_DNS, Lab, PREFIX, type LabMode } from './lab.js';
 import { STATIC_ADDRESS, writeLabDrive } from './drive.js';
 import { globals, waitFor } from './guest.js';
 import { labGate } from './requirements.js';
+import { openConnection } from './connection.js';
 
 const gate = labGate();
-const PORT = 7777;
-
-/** A line-echo TCP peer: `ping` goes out, the same line must come back on the same connection. */
-class Connection {
-  private buffer = '';
-  private closed = false;
-  constructor(private readonly child: ChildProcess) {
-    child.stdout!.on('data', (d: Buffer) => (this.buffer += d.toString()));
-    child.on('exit', () => (this.closed = true));
-  }
-  async roundTrip(token: string): Promise<boolean> {
-    if (this.closed) return false;
-    this.child.stdin!.write(`${token}\n`);
-    const deadline = Date.now() + 5000;
-    while (Date.now() < deadline) {
-      if (this.buffer.includes(`${token}\n`)) return true;
-      if (this.closed) return false;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return false;
-  }
-}
-
-async function openConnection(lab: Lab, host: string): Promise<Connection> {
-  const server = spawn('ip', ['netns', 'exec', lab.router, process.execPath, '-e', `require('net').createServer((s) => s.pipe(s)).listen(${PORT}, '::', () => console.log('listening'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise((r) => server.stdout!.once('data', r));
-  const client = spawn('ip', ['netns', 'exec', lab.guest, process.execPath, '-e', `
-    const s = require('net').connect({ host: ${JSON.stringify(host)}, port: ${PORT} });
-    s.on('connect', () => console.log('connected'));
-    s.on('data', (d) => process.stdout.write(d));
-    s.on('close', () => process.exit(1));
-    s.on('error', () => process.exit(1));
-    process.stdin.on('data', (d) => s.write(d));`], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const conn = new Connection(client);
-  if (!(await conn.roundTrip('hello'))) throw new Error(`lab: no TCP connection to [${host}]:${PORT}`);
-  return conn;
-}
-
 /** The guest as cloud-init left it: its own (wrong) stanza, brought up by ifupdown. */
 async function guestWithCloudInitStanza(mode: LabMode, stanza: string, ctx: TestContext, mac: string): Promise<{ lab: Lab; drive: string }> {
   const lab = await Lab.create({ mode, ipv4: false, guestMac: mac });
@@ -64,7 +26,8 @@ async function guestWithCloudInitStanza(mode: LabMode, stanza: string, ctx: Test
   writeFileSync(join(lab.guestRoot, 'etc/resolv.conf'), '# from the image\n');
   writeFileSync(join(lab.guestRoot, 'etc/network/interfaces.d/50-cloud-init'), `# This file is generated from information provided by the datasource.\nauto eth0\n${stanza}`);
   await lab.inGuest(['ifup', '--state-dir', '/run/network', 'eth0'], 20_000);
-  return { lab, drive: writeLabDrive(join(lab.dir, 'drive'), { mode, ipv4: false, mac }) };
+  // The drive states the subnet's nameserver, the one dnsmasq's DHCPv6 also hands out (as on Neutron).
+  return { lab, drive: writeLabDrive(join(lab.dir, 'drive'), { mode, ipv4: false, mac, dns: DHCP6_DNS }) };
 }
 
 async function liveApply(lab: Lab, drive: string, mac: string): Promise<any> {

@@ -4,9 +4,11 @@
  * lab's run dir, so the test reads networkd's state files from outside),
  * /etc/systemd/network bound to the config under test, and /sys read-only so
  * networkd does not wait for a udev that is not there (udev_available() in
- * systemd's udev-util.c is "/sys is writable"). No D-Bus unless asked for
- * (`bus`): networkd runs without one and we read its state files instead of
- * asking networkctl.
+ * systemd's udev-util.c is "/sys is writable"). networkd runs without D-Bus
+ * and we read its state files; only `networkctl reload`/`reconfigure` need
+ * its bus API (org.freedesktop.network1), so `bus: true` starts a private
+ * system bus whose socket is in that private /run (networkd waits for it:
+ * bus_open_system_watch_bind).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -14,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Lab } from './lab.js';
 import { waitFor } from './guest.js';
-import { busConfig } from './bus.js';
+import { busConf } from './bus.js';
 
 export const NETWORKD = '/lib/systemd/systemd-networkd';
 
@@ -51,15 +53,23 @@ export function spawnNetworkd(ns: string, run: string, etcNetwork: string, stdio
   });
 }
 
-/**
- * Start networkd in the guest. `bus`: first start a private system bus (test/lab/bus.ts) in the lab's
- * /run, so that networkctl reload/reconfigure in the guest reach networkd, as on a booted system.
- */
+/** A private system bus in the guest, its socket in `run`/dbus (networkd drops to systemd-network). */
+async function startBus(lab: Lab, run: string): Promise<ChildProcess> {
+  mkdirSync(join(run, 'dbus'), { recursive: true });
+  const conf = join(lab.dir, 'networkd-bus.conf');
+  writeFileSync(conf, busConf(['root', 'systemd-network']));
+  const setup = `mount -n --bind ${run} /run && exec dbus-daemon --config-file=${conf} --nofork --nopidfile`;
+  // ip netns exec → unshare → sh → dbus-daemon all exec: the child's pid is the bus's.
+  const bus = spawn('ip', ['netns', 'exec', lab.guest, 'unshare', '-m', '--propagation', 'private', 'sh', '-c', setup], { stdio: 'ignore' });
+  await waitFor('the guest bus socket', async () => existsSync(join(run, 'dbus/system_bus_socket')), (x) => x, 10_000);
+  return bus;
+}
+
 export async function startNetworkd(lab: Lab, opts: { etcNetwork: string; runNetwork?: string; bus?: boolean }): Promise<Networkd> {
   const run = join(lab.dir, 'run');
   prepareRun(run);
+  const bus = opts.bus ? await startBus(lab, run) : undefined;
   if (opts.runNetwork) execFileSync('cp', ['-a', `${opts.runNetwork}/.`, join(run, 'systemd/network')]);
-  if (opts.bus) await startBus(lab, run);
   const logPath = join(lab.dir, 'networkd.log');
   const log = openSync(logPath, 'a');
   const child = spawnNetworkd(lab.guest, run, opts.etcNetwork, ['ignore', log, log]);
@@ -80,17 +90,9 @@ export async function startNetworkd(lab: Lab, opts: { etcNetwork: string; runNet
     log: () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : ''),
     stop: () => {
       if (child.exitCode === null) child.kill('SIGTERM');
+      if (bus && bus.exitCode === null) bus.kill('SIGTERM');
     },
   };
-}
-
-/** dbus-daemon in the guest's namespace (it dies with it), its socket in `run`; returns once the socket is there. */
-async function startBus(lab: Lab, run: string): Promise<void> {
-  const conf = join(lab.dir, 'networkd-bus.conf');
-  writeFileSync(conf, busConfig(['root', 'systemd-network']));
-  const setup = `mount -n --bind ${run} /run && mkdir -p /run/dbus && exec dbus-daemon --config-file=${conf} --nofork --nopidfile`;
-  spawn('ip', ['netns', 'exec', lab.guest, 'unshare', '-m', '--propagation', 'private', 'sh', '-c', setup], { stdio: 'ignore' });
-  await waitFor('the lab system bus', async () => existsSync(join(run, 'dbus/system_bus_socket')), (x) => x);
 }
 
 /** Wait until networkd says the link is configured (it applied a .network and finished its requests). */

@@ -21,11 +21,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Lab } from './lab.js';
 import { waitFor } from './guest.js';
-import { busConfig } from './bus.js';
 
 const run = promisify(execFile);
 
-const BUS_CONF = busConfig(['root']);
+const BUS_CONF = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>system</type><listen>unix:path=/run/dbus/system_bus_socket</listen>
+ <auth>EXTERNAL</auth><policy context="default"><allow user="root"/><allow own="*"/>
+ <allow send_destination="*"/><allow receive_sender="*"/></policy></busconfig>
+`;
 
 /**
  * The image's own NetworkManager.conf, as a distro ships it, minus what needs
@@ -82,6 +86,19 @@ export class NmGuest {
   async nmcli(args: readonly string[]): Promise<string> {
     const { stdout } = await run('nsenter', ['-t', String(this.pid), '-m', '-n', 'nmcli', ...args], { timeout: 10_000 });
     return stdout;
+  }
+
+  /**
+   * Run a command as on the guest, next to NetworkManager: its mount, network and UTS
+   * namespaces (its bus in /run, /etc overlaid by the guest root's), plus the guest's
+   * own /root, /home and /var/lib bound over the host's in a mount namespace of its own
+   * — what a live `v6agent apply` from cloud-init's runcmd sees.
+   */
+  async inNm(argv: readonly string[], timeoutMs = 60_000): Promise<{ stdout: string; stderr: string }> {
+    const varlib = join(this.lab.dir, 'varlib');
+    mkdirSync(varlib, { recursive: true });
+    const setup = [...['/root', '/home'].map((t) => `mount -n --bind ${this.lab.guestRoot}${t} ${t}`), `mount -n --bind ${varlib} /var/lib`, 'exec "$@"'].join(' && ');
+    return run('nsenter', ['-t', String(this.pid), '-m', '-n', '-u', 'unshare', '-m', '--propagation', 'private', 'sh', '-c', setup, 'sh', ...argv], { timeout: timeoutMs, killSignal: 'SIGKILL' });
   }
 
   /** `nmcli -g` of one device's fields, one value per field. */

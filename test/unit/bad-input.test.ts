@@ -199,6 +199,14 @@ describe('user_data', () => {
     const { report } = await apply(d);
     expect(report.warnings.filter((w) => /user_data/.test(w.where))).toEqual([]);
   });
+
+  it('drops user_data too big to be real (nova caps it at 64 KiB) with a warning, and still configures the network', async () => {
+    const d = drive();
+    writeDriveFile(d, 'user_data', Buffer.concat([Buffer.from('#cloud-config\nhostname: big\n'), Buffer.alloc(5 * 1024 * 1024, 0x23)]));
+    const { root, report } = await apply(d);
+    expect(report.warnings.some((w) => /user_data$/.test(w.where) && /dropped: is \d+ bytes, more than/.test(w.message))).toBe(true);
+    expect(readFileSync(join(root, 'etc/network/interfaces.d/50-v6agent'), 'utf8')).toContain('inet6 auto');
+  });
 });
 
 describe('every generated ifcfg file is inert when bash sources it', () => {

@@ -83,6 +83,15 @@ describe('the model from a drive', () => {
     expect(interfaceNames(new Map([['fa:16:3e:5c:2a:7e', 'eth9']]), { sysfs: true, fallback: false }, sys).nameFor('fa:16:3e:5c:2a:7e')).toBe('eth9');
   });
 
+  it('gives a live name that --iface gives to another MAC to that MAC only, so two links are never one interface', async () => {
+    const sys = mkdtempSync(join(tmpdir(), 'v6-sys-'));
+    mkdirSync(join(sys, 'eth0', 'device'), { recursive: true });
+    writeFileSync(join(sys, 'eth0', 'address'), 'fa:16:3e:11:22:33\n');
+    const names = interfaceNames(new Map([['fa:16:3e:5c:2a:7e', 'eth0']]), { sysfs: true, fallback: false }, sys);
+    expect(names.nameFor('fa:16:3e:5c:2a:7e')).toBe('eth0');
+    expect(names.nameFor('fa:16:3e:11:22:33')).toBeUndefined();
+  });
+
   it('keeps the drive expected address for dynamic modes without configuring it', async () => {
     const { instance } = await runMetadata({ configDrive: 'test/golden/v6only-slaac/drive', iface: [] });
     expect(instance.interfaces[0]!.ipv6).toMatchObject({ mode: 'slaac', addresses: [{ address: '2001:db8:10:1:f816:3eff:fe5c:2a7e', prefix: 64 }], gateway: '2001:db8:10:1::1' });

@@ -4,7 +4,7 @@
  * not to write them again; an admin's files are kept and reported; the netplan
  * device IDs of existing files are reused; --dry-run shows all of it.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runApply, type ApplyOptions } from '../../agent/commands/apply.js';
@@ -55,7 +55,7 @@ describe('netplan', () => {
     expect(removed).toMatchObject({ status: 'removed' });
     expect(existsSync(join(r, 'etc/netplan/50-cloud-init.yaml'))).toBe(false);
     expect(backupOf(r, removed!.backup!)).toBe(CLOUD_INIT_YAML);
-    expect(readFileSync(join(r, 'etc/cloud/cloud.cfg.d/99-v6agent-network.cfg'), 'utf8')).toMatch(/drive \(\/etc\/netplan\/90-v6agent\.yaml\)[\s\S]*network:\n {2}config: disabled\n/);
+    expect(readFileSync(join(r, 'etc/cloud/cloud.cfg.d/99-v6agent-network.cfg'), 'utf8')).toMatch(/\nnetwork:\n {2}config: disabled\n$/);
     expect((await render(r, 'netplan')).changed).toBe(false);
   });
 
@@ -87,11 +87,13 @@ describe('netplan', () => {
     expect(existsSync(join(r, 'etc/cloud/cloud.cfg.d/99-v6agent-network.cfg'))).toBe(false);
   });
 
-  it('reports a name-glob definition under another ID that would be applied instead of ours', async () => {
+  it("writes under an ID that sorts before a name-glob definition of another file (Debian's 90-default.yaml), so networkd applies ours", async () => {
     const r = root();
     put(r, '/etc/netplan/90-default.yaml', 'network:\n  version: 2\n  ethernets:\n    all-eth:\n      match: {name: "eth*"}\n      dhcp4: true\n      dhcp6: true\n');
     const report = await render(r, 'netplan');
-    expect(report.warnings).toContainEqual({ where: '/etc/netplan/90-default.yaml', message: 'ID all-eth matches eth0 by name (eth*); netplan generates a separate file for it, and it sorts before ours, so it is the one applied (narrow or remove that match)' });
+    expect(readFileSync(join(r, 'etc/netplan/90-v6agent.yaml'), 'utf8')).toMatch(/^ {4}0-v6agent-eth0:\n {6}match:\n {8}macaddress: "fa:16:3e:5c:2a:7e"\n/m);
+    expect(report.warnings).toContainEqual({ where: '/etc/netplan/90-default.yaml', message: 'ID all-eth matches eth0 by name (eth*); netplan generates a separate file for it, and ours sorts first and is the one applied (narrow or remove that match)' });
+    expect((await render(r, 'netplan')).changed).toBe(false);
   });
 
   it('shows the removal and the new files with --dry-run, and writes nothing', async () => {
@@ -109,6 +111,20 @@ describe('netplan', () => {
     put(r, '/etc/netplan/70-broken.yaml', 'network: [\n');
     const report = await render(r, 'netplan');
     expect(report.warnings).toContainEqual({ where: '/etc/netplan/70-broken.yaml', message: 'is not valid YAML; netplan will refuse it and configure nothing (fix or remove it)' });
+  });
+});
+
+describe.runIf(netplanGate().run)("netplan beside Debian's 90-default.yaml, checked by netplan generate", () => {
+  it('the first generated networkd file that matches the NIC (the one networkd applies) is ours', async () => {
+    const r = root();
+    put(r, '/etc/netplan/90-default.yaml', 'network:\n  version: 2\n  ethernets:\n    all-en:\n      match: {name: "en*"}\n      dhcp4: true\n      dhcp6: true\n    all-eth:\n      match: {name: "eth*"}\n      dhcp4: true\n      dhcp6: true\n');
+    await render(r, 'netplan', 'v6only-static');
+    const gen = netplanGenerate(r);
+    expect(gen.status, gen.stderr).toBe(0);
+    const dir = join(r, 'run/systemd/network');
+    const first = readdirSync(dir).filter((n) => n.endsWith('.network')).sort().find((n) => /Name=eth0|MACAddress=fa:16:3e:5c:2a:7e|Name=eth\*/.test(readFileSync(join(dir, n), 'utf8')));
+    expect(first).toBe('10-netplan-0-v6agent-eth0.network');
+    expect(readFileSync(join(dir, first!), 'utf8')).toContain('Address=2001:db8:40:1::10/64');
   });
 });
 

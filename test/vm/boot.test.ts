@@ -90,7 +90,8 @@ describe.runIf(gate.run).sequential('a Debian 12 VM (ifupdown) with v6agent inst
   }, BOOT_TIMEOUT_MS + 60_000);
 
   it('IPv6-only DHCPv6-stateless: SLAAC address and route, plus the DHCPv6 DNS server in resolv.conf', async () => {
-    const c: VmCase = { name: 'stateless', mode: 'dhcpv6-stateless', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:00:02' };
+    // As on Neutron, the subnet's nameserver is on the drive and in the DHCPv6 reply alike.
+    const c: VmCase = { name: 'stateless', mode: 'dhcpv6-stateless', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:00:02', dns: DHCP6_DNS };
     const { report: r, lab } = await boot(c);
     try {
       const link = expectEveryCase(c, r);

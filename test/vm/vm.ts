@@ -17,6 +17,8 @@ const TAP = 'vmtap0';
 export interface VmCase {
   readonly name: string;
   readonly mode: LabMode;
+  /** The subnet's nameserver on the drive (default: the lab's DRIVE_DNS). */
+  readonly dns?: string;
   readonly ipv4: boolean;
   /** nova's default: an iso9660 on an IDE cdrom; or vfat on a virtio disk (config_drive_format=vfat). */
   readonly drive: 'iso9660' | 'vfat';
@@ -62,7 +64,7 @@ function novaMetaData(c: VmCase): object {
 
 /** The drive as nova's configdrive.py makes it: genisoimage with these exact flags, or mkfs.vfat -n config-2 + copy. */
 function makeDrive(c: VmCase, dir: string): string {
-  const tree = writeLabDrive(join(dir, 'drive'), { mode: c.mode, ipv4: c.ipv4, mac: c.mac });
+  const tree = writeLabDrive(join(dir, 'drive'), { mode: c.mode, ipv4: c.ipv4, mac: c.mac, ...(c.dns ? { dns: c.dns } : {}) });
   writeFileSync(join(tree, 'openstack/latest/meta_data.json'), JSON.stringify(novaMetaData(c)));
   if (c.drive === 'iso9660') {
     const iso = join(dir, 'cd.iso');

@@ -1,0 +1,160 @@
+/**
+ * NetworkManager, live (the cloud-init `runcmd` case): tell NM about the
+ * profiles just written and bring each changed interface to its profile
+ * without taking the device down. `nmcli device reapply` keeps the link and
+ * the addresses it keeps; switching the device to another profile (cloud-init's
+ * is active) needs `nmcli connection up`, which deactivates the device first —
+ * done only where neither the default route nor an SSH session (an
+ * established TCP connection to local port 22) runs over it. Where one does,
+ * the new profile's IPv6 settings are reapplied onto the running connection
+ * instead (`nmcli device modify`: a reapply, the device stays up) and the
+ * switch itself is left for the next activation; only if NM refuses that is
+ * it reported as the command to run by hand. A removed profile that is
+ * still active there stays loaded until then: unloading it would disconnect.
+ */
+import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import type { Warnings } from '../errors.js';
+import type { LiveResult, ReloadAction } from './live.js';
+import { runTool } from './tool.js';
+import { ipJson } from './usable.js';
+import type { FileResult } from './write.js';
+
+/** The profile NM should run on an interface: its keyfile and that keyfile's uuid. */
+export interface NmProfile {
+  readonly iface: string;
+  readonly path: string;
+}
+
+const NMCLI_WAIT = ['nmcli', '--wait', '30'];
+
+function nmcliGet(args: readonly string[]): string[] {
+  const r = spawnSync('nmcli', ['-t', ...args], { encoding: 'utf8', timeout: 10_000 });
+  return r.status === 0 ? r.stdout.trimEnd().split('\n').filter(Boolean) : [];
+}
+
+/** `uuid=` of a keyfile's [connection] section. */
+export function keyfileUuid(text: string): string | undefined {
+  return /^uuid=([0-9a-fA-F-]{36})\s*$/m.exec(text)?.[1]?.toLowerCase();
+}
+
+/** The uuid of the profile active on `iface`, per NM. */
+function activeUuid(iface: string): string | undefined {
+  return nmcliGet(['-g', 'GENERAL.CON-UUID', 'device', 'show', iface])[0]?.trim() || undefined;
+}
+
+/**
+ * Why `iface` must not be deactivated, if it must not: it carries a default
+ * route, or an SSH session (established, local port 22) has its local
+ * address on it. Pure over what `ip` and `ss` report.
+ */
+export function sessionOn(iface: string, defaults: readonly { dev?: string }[], localAddrs: readonly string[], established: readonly string[]): string | undefined {
+  if (defaults.some((r) => r.dev === iface)) return `${iface} carries the default route`;
+  const mine = new Set(localAddrs.map((a) => a.toLowerCase()));
+  const via = established.find((local) => mine.has(local.toLowerCase().replace(/%.*$/, '')));
+  return via ? `an SSH session runs over ${iface} (local address ${via})` : undefined;
+}
+
+function sessionNow(iface: string): string | undefined {
+  const defaults = [...ipJson(['-4', 'route', 'show', 'default']), ...ipJson(['-6', 'route', 'show', 'default'])] as { dev?: string }[];
+  const addrs = (ipJson(['addr', 'show', 'dev', iface]) as { addr_info?: { local: string }[] }[]).flatMap((l) => (l.addr_info ?? []).map((a) => a.local));
+  const ss = spawnSync('ss', ['-Htn', 'state', 'established', '( sport = :22 )'], { encoding: 'utf8', timeout: 5000 });
+  // Columns: Recv-Q Send-Q Local:Port Peer:Port; IPv6 locals are bracketed.
+  const locals = (ss.stdout ?? '').split('\n').flatMap((l) => {
+    const local = l.trim().split(/\s+/)[2];
+    const m = local ? /^\[?(.*?)\]?:\d+$/.exec(local) : null;
+    return m ? [m[1]!] : [];
+  });
+  if (ss.status !== 0) return `${iface}: cannot tell whether a session runs over it (ss failed)`;
+  return sessionOn(iface, defaults, addrs, locals);
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+const readUuid = (path: string): string | undefined => keyfileUuid(readText(path));
+
+/** One keyfile section as key → value (nm-settings-keyfile(5): INI, `#` comments). */
+export function keyfileSection(text: string, section: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let inside = false;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const head = /^\[(.+)\]$/.exec(line);
+    if (head) inside = head[1] === section;
+    else if (inside && line.includes('=')) out.set(line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1));
+  }
+  return out;
+}
+
+const list = (v: string | undefined): string => (v ?? '').split(';').filter(Boolean).join(',');
+
+/**
+ * `nmcli device modify` arguments that give a running connection a keyfile's
+ * [ipv6] settings (nm-settings-nmcli(5) names; lists it lacks are cleared).
+ */
+export function ipv6Modify(text: string): string[] {
+  const k = keyfileSection(text, 'ipv6');
+  const numbered = (prefix: string): string[] => [...k.keys()].filter((key) => new RegExp(`^${prefix}\\d+$`).test(key)).sort((a, b) => Number(a.slice(prefix.length)) - Number(b.slice(prefix.length)));
+  const addresses = numbered('address').map((key) => k.get(key)!.split(',')[0]!);
+  const routes = numbered('route').map((key) => {
+    const [dest, via, metric] = k.get(key)!.split(',');
+    return [dest, via, metric, ...(k.get(`${key}_options`) ?? '').split(',').filter(Boolean)].filter(Boolean).join(' ');
+  });
+  const args: string[] = [];
+  for (const key of ['method', 'addr-gen-mode', 'ip6-privacy', 'may-fail']) if (k.has(key)) args.push(`ipv6.${key}`, k.get(key)!);
+  args.push('ipv6.addresses', addresses.join(', '), 'ipv6.gateway', k.get('gateway') ?? '', 'ipv6.routes', routes.join(', '));
+  args.push('ipv6.dns', list(k.get('dns')), 'ipv6.dns-search', list(k.get('dns-search')));
+  return args;
+}
+
+export function reloadNm(profiles: readonly NmProfile[], files: readonly FileResult[], confChanged: boolean, warnings: Warnings): { actions: ReloadAction[]; notes: string[] } {
+  const actions: ReloadAction[] = [];
+  const notes: string[] = [];
+  const written = files.filter((f) => (f.status === 'created' || f.status === 'changed') && f.path.endsWith('.nmconnection'));
+  const loads = new Set([...written.map((f) => f.path), ...profiles.map((p) => p.path)]);
+  for (const path of loads) actions.push(runTool('NetworkManager', ['nmcli', 'connection', 'load', path], warnings));
+  if (confChanged) actions.push(runTool('NetworkManager', ['nmcli', 'general', 'reload', 'conf'], warnings));
+  // Profiles whose files were removed, and the device each is active on (before anything changes).
+  const removed = new Set(files.filter((f) => f.status === 'removed' && f.path.endsWith('.nmconnection')).map((f) => f.path));
+  const loaded = nmcliGet(['-f', 'UUID,FILENAME,DEVICE', 'connection', 'show']).map((l) => l.split(/(?<!\\):/).map((s) => s.replace(/\\:/g, ':')));
+  const kept = new Set<string>();
+  for (const p of profiles) {
+    const uuid = readUuid(p.path);
+    if (!uuid) {
+      warnings.add(p.iface, `no uuid in ${p.path}: not activated live`);
+      continue;
+    }
+    if (activeUuid(p.iface) === uuid) {
+      const r = runTool(p.iface, [...NMCLI_WAIT, 'device', 'reapply', p.iface], warnings);
+      actions.push(r);
+      if (r.status !== 'failed') continue;
+    }
+    const up = [...NMCLI_WAIT, 'connection', 'up', uuid, 'ifname', p.iface];
+    const busy = sessionNow(p.iface);
+    if (busy) {
+      for (const [u, file, dev] of loaded) if (dev === p.iface && u) kept.add(file ?? '');
+      const modify = runTool(p.iface, [...NMCLI_WAIT, 'device', 'modify', p.iface, ...ipv6Modify(readText(p.path))], warnings);
+      actions.push(modify);
+      if (modify.status !== 'failed') {
+        notes.push(`${p.iface}: ${busy}, so its running connection got the new IPv6 settings in place; the profile ${uuid} takes over at the next activation (\`${up.join(' ')}\`, or a reboot)`);
+        continue;
+      }
+      actions.push({ what: p.iface, from: undefined, to: up.join(' '), status: 'manual' });
+      notes.push(`${p.iface}: not switched to its new profile live, because ${busy} and \`nmcli connection up\` deactivates the device first; run \`${up.join(' ')}\` from a console, or reboot`);
+      continue;
+    }
+    actions.push(runTool(p.iface, up, warnings, 60_000));
+  }
+  for (const path of removed) {
+    if (kept.has(path)) notes.push(`${path} is removed on disk but NetworkManager keeps running it on its device until the switch above`);
+    else if (loaded.some(([, file]) => file === path)) actions.push(runTool('NetworkManager', ['nmcli', 'connection', 'load', path], warnings));
+  }
+  return { actions, notes };
+}
