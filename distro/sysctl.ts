@@ -11,12 +11,15 @@ import { render } from './template.js';
 import { modeSummary } from './summary.js';
 import template from '../templates/sysctl.tmpl';
 
+/** What these sysctls depend on in the target: whether IPv6 forwarding is on. */
+export type SysctlTarget = Pick<Target, 'forwarding'>;
+
 /** accept_ra: 1 accepts RAs only while forwarding is off; 2 accepts them regardless. */
-export function acceptRa(target: Target): number {
+export function acceptRa(target: SysctlTarget): number {
   return target.forwarding ? 2 : 1;
 }
 
-export function ipv6Sysctls(iface: Interface, target: Target): Sysctl[] {
+export function ipv6Sysctls(iface: Interface, target: SysctlTarget): Sysctl[] {
   if (!iface.ipv6) return [];
   const values: [string, number][] = [
     ['use_tempaddr', 0],
@@ -37,7 +40,7 @@ export function ipv6Sysctls(iface: Interface, target: Target): Sysctl[] {
 /** The settings that decide how the kernel processes an RA: set live before soliciting one. */
 const RA_PROCESSING = new Set(['accept_ra', 'autoconf', 'accept_ra_rt_info_max_plen']);
 
-export function raProcessingSysctls(instance: Instance, target: Target): Sysctl[] {
+export function raProcessingSysctls(instance: Instance, target: SysctlTarget): Sysctl[] {
   return instance.interfaces.flatMap((i) => ipv6Sysctls(i, target)).filter((s) => RA_PROCESSING.has(s.proc.slice(s.proc.lastIndexOf('/') + 1)));
 }
 
@@ -52,7 +55,7 @@ const ADDRESS_GENERATION = new Set(['use_tempaddr', 'addr_gen_mode']);
  * systemd-sysctl applies them before the daemon starts, and addresses a link
  * got before the daemon took it over survive the takeover.
  */
-export function renderSysctls(instance: Instance, target: Target, kernelHandlesRa: boolean): { files: PlannedFile[]; sysctls: Sysctl[] } {
+export function renderSysctls(instance: Instance, target: SysctlTarget, kernelHandlesRa: boolean): { files: PlannedFile[]; sysctls: Sysctl[] } {
   const files: PlannedFile[] = [];
   const sysctls: Sysctl[] = [];
   for (const iface of instance.interfaces) {

@@ -135,7 +135,7 @@ function netplanNmProfile(iface: string): NmProfile | undefined {
 }
 
 /** systemd-networkd ≥ 244: re-read the .network files, then re-apply each changed link's (the link stays up). */
-function reloadNetworkd(names: readonly string[], warnings: Warnings): LiveResult[] {
+export function reloadNetworkd(names: readonly string[], warnings: Warnings): LiveResult[] {
   const reload = runTool('systemd-networkd', ['networkctl', 'reload'], warnings);
   if (reload.status === 'failed') return [reload];
   return [reload, ...names.map((n) => runTool(n, ['networkctl', 'reconfigure', n], warnings))];

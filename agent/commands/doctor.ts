@@ -7,7 +7,10 @@ import { Warnings } from '../errors.js';
 import { applySysctls } from '../apply/live.js';
 import { deleteAddress } from '../apply/addresses.js';
 import { startDhcpv6 } from '../apply/dhcp.js';
-import { writeFiles } from '../apply/write.js';
+import { writeFiles, type FileResult } from '../apply/write.js';
+import type { LiveResult } from '../apply/live.js';
+import { nmModify } from '../apply/stackReapply.js';
+import { reloadNetworkd } from '../apply/reload.js';
 import { runChecks } from '../doctor/checks/index.js';
 import { planRepairs, type RepairPlan } from '../doctor/fix.js';
 import type { DoctorReport, FixResult } from '../doctor/format.js';
@@ -24,11 +27,20 @@ interface Done {
   readonly status: FixResult['status'];
 }
 
+/** The tools' results as one action line and status: failed if any step failed. */
+function summarize(results: readonly LiveResult[], written?: FileResult): Pick<Done, 'action' | 'status'> {
+  const failed = results.find((r) => r.status === 'failed');
+  const steps = [...(written ? [`${written.path} ${written.status}`] : []), ...results.map((r) => r.to)];
+  return { action: `${steps.join('; ')}${failed ? ' (failed; see the warning)' : ''}`, status: failed ? 'failed' : results.length || written?.status === 'changed' ? 'changed' : 'unchanged' };
+}
+
 async function commit(root: string, plan: RepairPlan): Promise<Done[]> {
   const done: Done[] = [];
   const warnings = new Warnings();
   const live = applySysctls(plan.sysctls, warnings);
-  const written = plan.files.length ? await writeFiles(root, plan.files, new Date().toISOString().replace(/[:.]/g, '-')) : [];
+  // One all-or-nothing commit for every file: sysctl.d and networkd drop-ins.
+  const files = [...plan.files, ...plan.networkd.map((n) => n.file)];
+  const written = files.length ? await writeFiles(root, files, new Date().toISOString().replace(/[:.]/g, '-')) : [];
   const persisted = (iface: string) => written.find((w) => w.path === `/etc/sysctl.d/60-v6agent-${iface}.conf`);
   plan.sysctls.forEach((s, n) => {
     const r = live[n]!;
@@ -37,6 +49,17 @@ async function commit(root: string, plan: RepairPlan): Promise<Done[]> {
     const where = file ? `; ${file.path} ${file.status}` : '';
     done.push({ finding: s.finding, action: `${s.key} = ${s.value} (was ${r.from ?? 'absent'})${where}`, status: r.status });
   });
+  // Stack settings before addresses: a stack still set to privacy would add back what is deleted.
+  for (const n of plan.nm) {
+    const r = summarize(nmModify(n.profile, n.settings, warnings));
+    for (const finding of n.findings) done.push({ finding, ...r });
+  }
+  const changedDropins = plan.networkd.filter((n) => written.find((w) => w.path === n.file.path)?.status !== 'unchanged');
+  if (changedDropins.length) {
+    const ifaces = [...new Set(changedDropins.map((n) => n.iface).filter((i): i is string => i !== null))];
+    const results = reloadNetworkd(ifaces, warnings);
+    for (const n of plan.networkd) for (const finding of n.findings) done.push({ finding, ...summarize(results, written.find((w) => w.path === n.file.path)) });
+  }
   for (const d of plan.dhcpv6) {
     const r = startDhcpv6(d.iface);
     done.push({ finding: d.finding, action: `${r.what}: ${r.to}`, status: r.status });
@@ -60,7 +83,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   facts = await gatherFacts({ ...opts, probe: false });
   const second = planRepairs(facts, runChecks(facts));
   if (second.addresses.length) {
-    done.push(...(await commit(facts.root, { sysctls: [], files: [], addresses: second.addresses, dhcpv6: [] })));
+    done.push(...(await commit(facts.root, { sysctls: [], files: [], addresses: second.addresses, dhcpv6: [], nm: [], networkd: [] })));
     facts = await gatherFacts({ ...opts, probe: false });
   }
   checks = runChecks(facts);

@@ -56,19 +56,28 @@ function readFileFact(root: string, path: string): FileFact | undefined {
   }
 }
 
+const NETWORKD_DIRS = ['/etc/systemd/network', '/run/systemd/network'];
+
+function listDir(root: string, dir: string): string[] {
+  try {
+    return readdirSync(resolveInRoot(root, dir)).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** The regular files directly in `dir` (subdirectories and unreadable entries left out). */
+function readDir(root: string, dir: string): FileFact[] {
+  return listDir(root, dir).map((n) => readFileFact(root, `${dir}/${n}`)).filter((f): f is FileFact => f !== undefined);
+}
+
 export function readStackFiles(root: string): FileFact[] {
   const out: FileFact[] = [];
   for (const dir of FILE_DIRS) {
-    let names: string[] = [];
-    try {
-      names = readdirSync(resolveInRoot(root, dir)).sort();
-    } catch {
-      continue;
-    }
-    for (const n of names) {
-      const f = readFileFact(root, `${dir}/${n}`);
-      if (f) out.push(f);
-    }
+    out.push(...readDir(root, dir));
+    // networkd drop-ins (NAME.network.d/*.conf) override the .network file they are named after.
+    if (!NETWORKD_DIRS.includes(dir)) continue;
+    for (const d of listDir(root, dir).filter((n) => n.endsWith('.network.d'))) out.push(...readDir(root, `${dir}/${d}`).filter((f) => f.path.endsWith('.conf')));
   }
   for (const p of FILES) {
     const f = readFileFact(root, p);

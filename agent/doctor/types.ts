@@ -10,6 +10,7 @@ import type { Ipv6ConfKey } from '../facts/sysctl.js';
 import type { InterfaceReport } from '../ra/observe.js';
 import type { MetadataAnswer } from './metadataProbe.js';
 import type { ResolvOwner } from '../sources/target.js';
+import type { NmProfile } from '../apply/stackReapply.js';
 
 export type Status = 'ok' | 'warn' | 'fail';
 
@@ -18,7 +19,17 @@ export type Repair =
   | { readonly kind: 'sysctl'; readonly iface: string; readonly key: Ipv6ConfKey; readonly value: string }
   | { readonly kind: 'delete-address'; readonly iface: string; readonly address: string; readonly prefixLength: number }
   /** A stateful DHCPv6 client (M=1), which keeps running to renew its lease. */
-  | { readonly kind: 'start-dhcpv6'; readonly iface: string };
+  | { readonly kind: 'start-dhcpv6'; readonly iface: string }
+  /** NetworkManager profile settings through nmcli, then `nmcli device reapply` (in place) where the profile is active. */
+  | { readonly kind: 'nm-profile'; readonly profile: NmProfileRef; readonly settings: readonly Setting[] }
+  /** networkd [Network] settings as a drop-in for that .network file, then `networkctl reload` and `reconfigure`. */
+  | { readonly kind: 'networkd-dropin'; readonly network: string; readonly iface: string | null; readonly settings: readonly Setting[] };
+
+/** A key and the value to set it to. */
+export type Setting = readonly [key: string, value: string];
+
+/** How nmcli names a profile: by its uuid where the keyfile has one. */
+export type NmProfileRef = NmProfile;
 
 /** One line of the report; JSON drops `repair`. */
 export interface Finding {

@@ -2,11 +2,12 @@
  * Read-only facts about the system we render for (the live one, or an image
  * tree under --root) that the plan depends on. Nothing here writes.
  */
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { V6Error, ExitCode } from '../errors.js';
 import { type Distro, detectDistro, distroByName } from '../../distro/detect.js';
 import { MiB, readBytes, readText } from './files.js';
+import { readSysctl } from '../facts/sysctl.js';
 import { resolveInRoot } from '../apply/rootPath.js';
 import { STACKS, type Owner, type Stack } from '../plan/types.js';
 import { closeDir, openUserDir, OsError, readAt, Unsafe } from '../apply/dirFd.js';
@@ -68,7 +69,7 @@ export async function readTarget(root: string, live: boolean, distroName: string
     stack,
     stackEvidence: evidence,
     resolvOwner: resolvOwner(root),
-    forwarding: live && readSysctl('/proc/sys/net/ipv6/conf/all/forwarding') === '1',
+    forwarding: live && readSysctl('net/ipv6/conf/all/forwarding') === '1',
     passwd: parsePasswd(safeRead(inRoot(root, '/etc/passwd')) ?? ''),
     existing: new Map(),
     unsafe: new Map(),
@@ -200,14 +201,6 @@ function detect(root: string): Distro {
 function safeRead(path: string): string | undefined {
   try {
     return readText(path, MiB);
-  } catch {
-    return undefined;
-  }
-}
-
-function readSysctl(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8').trim();
   } catch {
     return undefined;
   }

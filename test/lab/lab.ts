@@ -55,6 +55,11 @@ export interface LabOptions extends RouterOptions {
   readonly guestMac: string;
   /** Also plug a tap of this name into the bridge, for a VM that QEMU runs in the router namespace (test/vm). */
   readonly tap?: string;
+  /**
+   * DHCPv6-stateful as Neutron serves it: dnsmasq in static mode hands the guest's MAC exactly this
+   * address (the port's fixed IP, Neutron's hosts file) instead of leasing from DHCP6_RANGE.
+   */
+  readonly dhcp6FixedAddress?: string;
 }
 
 let counter = 0;
@@ -198,7 +203,8 @@ export class Lab {
     ];
     // As Neutron's dhcp.py: stateless answers information requests; stateful leases addresses.
     if (this.opts.mode === 'dhcpv6-stateless') args.push(`--dhcp-range=${PREFIX},static,64,1h`);
-    if (this.opts.mode === 'dhcpv6-stateful') args.push(`--dhcp-range=${DHCP6_RANGE[0]},${DHCP6_RANGE[1]},64,1h`);
+    if (this.opts.mode === 'dhcpv6-stateful' && this.opts.dhcp6FixedAddress) args.push(`--dhcp-range=${PREFIX},static,64,1h`, `--dhcp-host=${this.opts.guestMac},[${this.opts.dhcp6FixedAddress}]`);
+    else if (this.opts.mode === 'dhcpv6-stateful') args.push(`--dhcp-range=${DHCP6_RANGE[0]},${DHCP6_RANGE[1]},64,1h`);
     if (this.opts.mode === 'dhcpv6-stateless' || this.opts.mode === 'dhcpv6-stateful') {
       args.push(`--dhcp-option=option6:dns-server,[${DHCP6_DNS}]`, '--dhcp-option=option6:domain-search,openstacklocal');
     }

@@ -3,7 +3,8 @@
  * or the host's D-Bus: `NetworkManager --debug` and a private dbus-daemon in
  * a mount namespace of their own inside the guest's network namespace, with
  *
- *   /run                       a private tmpfs (the bus socket, NM's state, its resolv.conf)
+ *   /run                       the lab's run dir, which lab.inGuest also mounts there (the bus
+ *                              socket, NM's state, its resolv.conf): guest commands reach NM
  *   /etc                       the host's, overlaid by the guest root's etc (what v6agent wrote;
  *                              NM's /etc/resolv.conf lands there)
  *   /etc/NetworkManager        exactly the guest root's (no host profiles or conf.d)
@@ -60,7 +61,8 @@ export class NmGuest {
     const etc = join(lab.guestRoot, 'etc');
     const script = [
       'set -e',
-      'mount -t tmpfs -o mode=755 tmpfs /run',
+      // The lab's /run, as every guest command sees it: nmcli there (doctor --fix) reaches this bus.
+      `mount --bind ${lab.dir}/run /run`,
       'mkdir -p /run/dbus',
       `mount -t overlay overlay -o lowerdir=/etc,upperdir=${etc},workdir=${dir}/etcwork /etc`,
       `mount --bind ${etc}/NetworkManager /etc/NetworkManager`,

@@ -6,7 +6,7 @@
  * the kernel's stable-privacy is 2 (nm-setting-ip6-config.h).
  */
 import { parse as parseYaml } from 'yaml';
-import type { FileFact, Finding } from '../types.js';
+import type { FileFact, Finding, NmProfileRef, Repair } from '../types.js';
 import { ok, problem } from './finding.js';
 
 type Ini = Map<string, Map<string, string>>;
@@ -53,7 +53,16 @@ export function networkManagerChecks(files: readonly FileFact[]): Finding[] {
     const iface = ini.get('connection')?.get('interface-name') ?? null;
     const v6 = ini.get('ipv6') ?? new Map<string, string>();
     const where = `${f.path} [ipv6]`;
-    if ((f.mode & 0o077) !== 0 || f.uid !== 0) {
+    // nmcli names the profile by uuid (else id); NetworkManager ignores a keyfile with a bad mode, so nmcli cannot reach it.
+    const uuid = ini.get('connection')?.get('uuid');
+    const id = ini.get('connection')?.get('id');
+    const ref: NmProfileRef | undefined = uuid ? { by: 'uuid', value: uuid } : id ? { by: 'id', value: id } : undefined;
+    const usable = (f.mode & 0o077) === 0 && f.uid === 0;
+    const nmFix = (key: string, value: string): { fix: string; repairs: Repair[] } =>
+      ref && usable
+        ? { fix: `nmcli connection modify ${ref.by} ${ref.value} ${key} ${value} && nmcli device reapply ${iface ?? '<iface>'} (in place: the link stays up)`, repairs: [{ kind: 'nm-profile', profile: ref, settings: [[key, value]] }] }
+        : { fix: `manual fix: nmcli connection modify <profile> ${key} ${value} && nmcli device reapply ${iface ?? '<iface>'} (or ${key.slice(5)}=${value} in ${f.path})`, repairs: [] };
+    if (!usable) {
       out.push(problem('fail', 'nm.keyfile_mode', iface, { observed: `${f.path}: mode ${(f.mode & 0o777).toString(8).padStart(4, '0')}, owner uid ${f.uid}`, expected: '0600, owned by root', why: 'NetworkManager ignores keyfiles that others can read or that root does not own: the profile is never used', fix: `manual fix: chown root:root ${f.path} && chmod 600 ${f.path} && nmcli connection reload` }));
     } else out.push(ok('nm.keyfile_mode', iface, `${f.path}: mode 0600, root`, '0600, owned by root'));
 
@@ -64,14 +73,14 @@ export function networkManagerChecks(files: readonly FileFact[]): Finding[] {
     const stable = effective === 'stable-privacy' || effective === '1';
     out.push(
       stable
-        ? problem('fail', 'nm.addr_gen_mode', iface, { observed: `${where} addr-gen-mode=${v6.get('addr-gen-mode') ?? '(absent)'}${viaGlobal ? ` → ${global.where ?? 'NetworkManager default'}: stable-privacy` : ''}`, expected: 'addr-gen-mode=eui64', why: "stable-privacy addresses (SLAAC and link-local) are not EUI-64 of the MAC: Neutron's port security drops them and the IPv6 metadata service answers 404", fix: `manual fix: nmcli connection modify <profile> ipv6.addr-gen-mode eui64 && nmcli device reapply ${iface ?? '<iface>'} (or addr-gen-mode=eui64 in ${f.path})` })
+        ? problem('fail', 'nm.addr_gen_mode', iface, { observed: `${where} addr-gen-mode=${v6.get('addr-gen-mode') ?? '(absent)'}${viaGlobal ? ` → ${global.where ?? 'NetworkManager default'}: stable-privacy` : ''}`, expected: 'addr-gen-mode=eui64', why: "stable-privacy addresses (SLAAC and link-local) are not EUI-64 of the MAC: Neutron's port security drops them and the IPv6 metadata service answers 404", ...nmFix('ipv6.addr-gen-mode', 'eui64') })
         : ok('nm.addr_gen_mode', iface, `${where} addr-gen-mode=${v6.get('addr-gen-mode') ?? '(absent: default-or-eui64)'}`, 'eui64'),
     );
     const privacy = v6.get('ip6-privacy') ?? '-1';
     const effPrivacy = privacy === '-1' ? (global.privacy ?? '-1') : privacy;
     out.push(
       effPrivacy === '1' || effPrivacy === '2'
-        ? problem('fail', 'nm.ip6_privacy', iface, { observed: `${where} ip6-privacy=${privacy}${privacy !== effPrivacy ? ` (global ${effPrivacy})` : ''}`, expected: 'ip6-privacy=0', why: "NetworkManager adds temporary (privacy) addresses, which Neutron's port security drops (NM: 1 prefer public, 2 prefer temporary)", fix: `manual fix: nmcli connection modify <profile> ipv6.ip6-privacy 0 && nmcli device reapply ${iface ?? '<iface>'}` })
+        ? problem('fail', 'nm.ip6_privacy', iface, { observed: `${where} ip6-privacy=${privacy}${privacy !== effPrivacy ? ` (global ${effPrivacy})` : ''}`, expected: 'ip6-privacy=0', why: "NetworkManager adds temporary (privacy) addresses, which Neutron's port security drops (NM: 1 prefer public, 2 prefer temporary)", ...nmFix('ipv6.ip6-privacy', '0') })
         : ok('nm.ip6_privacy', iface, `${where} ip6-privacy=${privacy}`, '0'),
     );
     const method = v6.get('method');
@@ -114,17 +123,47 @@ export function netplanChecks(files: readonly FileFact[]): Finding[] {
   return out;
 }
 
+/**
+ * A .network file with its drop-ins applied: NAME.network.d/*.conf from /etc and /run, in file-name
+ * order, /etc's hiding a same-named one in /run; later keys win (systemd.network(5)).
+ */
+function withDropins(files: readonly FileFact[], f: FileFact): { ini: Ini; from: Map<string, string> } {
+  const ini = parseIni(f.text);
+  const from = new Map<string, string>();
+  const base = f.path.slice(f.path.lastIndexOf('/') + 1);
+  const byName = new Map<string, FileFact>();
+  for (const dir of ['/run/systemd/network', '/etc/systemd/network']) for (const d of under(files, `${dir}/${base}.d`, /\.conf$/)) byName.set(d.path.slice(d.path.lastIndexOf('/') + 1), d);
+  for (const name of [...byName.keys()].sort()) {
+    const d = byName.get(name)!;
+    for (const [section, keys] of parseIni(d.text)) {
+      const into = ini.get(section) ?? new Map<string, string>();
+      ini.set(section, into);
+      for (const [k, v] of keys) {
+        into.set(k, v);
+        from.set(`${section}.${k}`, d.path);
+      }
+    }
+  }
+  return { ini, from };
+}
+
 export function networkdChecks(files: readonly FileFact[]): Finding[] {
   const out: Finding[] = [];
   for (const f of [...under(files, '/etc/systemd/network', /\.network$/), ...under(files, '/run/systemd/network', /\.network$/)]) {
-    const ini = parseIni(f.text);
+    const { ini, from } = withDropins(files, f);
     const iface = ini.get('Match')?.get('Name') ?? null;
     const net = ini.get('Network') ?? new Map<string, string>();
+    const seen = (key: string, value: string | undefined) => `${from.get(`Network.${key}`) ?? f.path} [Network] ${key}=${value ?? '(absent)'}`;
+    const reload = `networkctl reload && networkctl reconfigure ${iface ?? '<iface>'}`;
+    const dropin = (key: string, value: string): { fix: string; repairs: Repair[] } => ({
+      fix: `${key}=${value} in /etc/systemd/network/${f.path.slice(f.path.lastIndexOf('/') + 1)}.d/60-v6agent-doctor.conf, then ${reload}`,
+      repairs: [{ kind: 'networkd-dropin', network: f.path, iface, settings: [[key, value]] }],
+    });
     const priv = net.get('IPv6PrivacyExtensions');
     out.push(
       priv && /^(yes|true|1|on|prefer-public)$/i.test(priv)
-        ? problem('fail', 'networkd.privacy', iface, { observed: `${f.path} [Network] IPv6PrivacyExtensions=${priv}`, expected: 'IPv6PrivacyExtensions=no', why: "temporary addresses are dropped by Neutron's port security", fix: `manual fix: IPv6PrivacyExtensions=no in ${f.path}, then networkctl reload && networkctl reconfigure ${iface ?? '<iface>'}` })
-        : ok('networkd.privacy', iface, `${f.path} IPv6PrivacyExtensions=${priv ?? '(absent: no)'}`, 'no'),
+        ? problem('fail', 'networkd.privacy', iface, { observed: seen('IPv6PrivacyExtensions', priv), expected: 'IPv6PrivacyExtensions=no', why: "temporary addresses are dropped by Neutron's port security", ...dropin('IPv6PrivacyExtensions', 'no') })
+        : ok('networkd.privacy', iface, `${from.get('Network.IPv6PrivacyExtensions') ?? f.path} IPv6PrivacyExtensions=${priv ?? '(absent: no)'}`, 'no'),
     );
     const ll = net.get('IPv6LinkLocalAddressGenerationMode');
     const token = ini.get('IPv6AcceptRA')?.get('Token') ?? net.get('IPv6Token');
@@ -132,8 +171,14 @@ export function networkdChecks(files: readonly FileFact[]): Finding[] {
     const badToken = token && /prefixstable/.test(token);
     out.push(
       badLl || badToken
-        ? problem('fail', 'networkd.address_generation', iface, { observed: `${f.path} ${badLl ? `IPv6LinkLocalAddressGenerationMode=${ll}` : `Token=${token}`}`, expected: badLl ? 'IPv6LinkLocalAddressGenerationMode=eui64' : 'Token=eui64', why: "the address is not EUI-64 of the MAC: Neutron's port security drops it, and a non-EUI-64 link-local gets 404 from the IPv6 metadata service", fix: `manual fix: ${badLl ? 'IPv6LinkLocalAddressGenerationMode=eui64' : 'remove the Token='} in ${f.path}, then networkctl reload && networkctl reconfigure ${iface ?? '<iface>'}` })
-        : ok('networkd.address_generation', iface, `${f.path} link-local ${ll ?? 'eui64'}, token ${token ?? 'eui64'}`, 'eui64'),
+        ? problem('fail', 'networkd.address_generation', iface, {
+            observed: badLl ? seen('IPv6LinkLocalAddressGenerationMode', ll) : `${f.path} Token=${token}`,
+            expected: badLl ? 'IPv6LinkLocalAddressGenerationMode=eui64' : 'Token=eui64',
+            why: "the address is not EUI-64 of the MAC: Neutron's port security drops it, and a non-EUI-64 link-local gets 404 from the IPv6 metadata service",
+            // A Token= list is the file's own business (an empty Token= resets it): only the link-local mode is overridden.
+            ...(badLl ? dropin('IPv6LinkLocalAddressGenerationMode', 'eui64') : { fix: `manual fix: remove the Token= in ${f.path}, then ${reload}` }),
+          })
+        : ok('networkd.address_generation', iface, `${from.get('Network.IPv6LinkLocalAddressGenerationMode') ?? f.path} link-local ${ll ?? 'eui64'}, token ${token ?? 'eui64'}`, 'eui64'),
     );
   }
   return out;
