@@ -13,26 +13,32 @@ import { eui64Address } from '../../agent/model/addr.js';
 import { requireBinary } from '../bin.js';
 import { DHCP6_DNS, DHCP6_RANGE, PREFIX, ROUTER_V6 } from '../lab/lab.js';
 import { DRIVE_DNS, STATIC_ADDRESS } from '../lab/drive.js';
-import { assembleRootfs, baseImage, type Rootfs } from './image.js';
+import { assembleRootfs, baseImage, type ImageStack, type Rootfs } from './image.js';
 import { vmGate } from './requirements.js';
 import { accelerator, bootVm, SSH_KEY, type BootResult, type GuestReport, type VmCase } from './vm.js';
 
 const gate = vmGate();
 const BOOT_TIMEOUT_MS = 240_000;
+const IMAGE_TIMEOUT_MS = 1_200_000;
 let work = '';
-let rootfs: Rootfs;
 let accel: 'kvm' | 'tcg' = 'tcg';
 const figures: string[] = [];
+const rootfs = new Map<ImageStack, Rootfs>();
 
 beforeAll(() => {
   if (!gate.run) return;
   requireBinary();
   work = mkdtempSync(join(tmpdir(), 'v6agent-vm-'));
   accel = accelerator();
-  const base = baseImage('ifupdown');
-  rootfs = assembleRootfs(base, work);
-  figures.push(`VM image (ifupdown): ${base.buildMs ? `built in ${(base.buildMs / 1000).toFixed(0)} s` : 'from the cache'}; rootfs assembled with v6agent install --root in ${(rootfs.assembleMs / 1000).toFixed(1)} s; accelerator ${accel}`);
-}, 1_200_000);
+}, IMAGE_TIMEOUT_MS);
+
+/** The stack's image (built once, cached) with this run's v6agent installed; each describe makes its own in beforeAll. */
+function prepare(stack: ImageStack): void {
+  const base = baseImage(stack);
+  const r = assembleRootfs(base, work);
+  rootfs.set(stack, r);
+  figures.push(`VM image (${stack}): ${base.buildMs ? `built in ${(base.buildMs / 1000).toFixed(0)} s` : 'from the cache'}; rootfs assembled with v6agent install --root in ${(r.assembleMs / 1000).toFixed(1)} s; accelerator ${accel}`);
+}
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
@@ -50,10 +56,12 @@ const inRange = (a: string): boolean => {
   return a.startsWith(PREFIX) && last(a) >= last(DHCP6_RANGE[0]) && last(a) <= last(DHCP6_RANGE[1]);
 };
 
-async function boot(c: VmCase): Promise<BootResult> {
-  const result = await bootVm(c, rootfs, accel, BOOT_TIMEOUT_MS);
+async function boot(c: VmCase, stack: ImageStack = 'ifupdown'): Promise<BootResult> {
+  const image = rootfs.get(stack);
+  if (!image) throw new Error(`no ${stack} image: its describe's beforeAll failed`);
+  const result = await bootVm(c, image, accel, BOOT_TIMEOUT_MS);
   const line = /v6agent boot: .*/.exec(result.report.journal)?.[0] ?? 'no journal line';
-  figures.push(`VM ${c.name}: boot to IPv6-ready ${result.report.ready ?? 'never'} s (guest uptime); whole boot + report ${(result.wallMs / 1000).toFixed(1)} s wall\n  ${line}`);
+  figures.push(`VM ${stack} ${c.name}: boot to IPv6-ready ${result.report.ready ?? 'never'} s (guest uptime); whole boot + report ${(result.wallMs / 1000).toFixed(1)} s wall\n  ${line}`);
   return result;
 }
 
@@ -74,6 +82,8 @@ function expectEveryCase(c: VmCase, r: GuestReport): GuestReport['addr'][number]
 const v6 = (link: GuestReport['addr'][number]) => link.addr_info.filter((a) => a.family === 'inet6' && a.scope === 'global');
 
 describe.runIf(gate.run).sequential('a Debian 12 VM (ifupdown) with v6agent installed boots to what its subnet promises', () => {
+  beforeAll(() => prepare('ifupdown'), IMAGE_TIMEOUT_MS);
+
   it('IPv6-only SLAAC: the EUI-64 address of the MAC, default route via the router link-local, no DHCPv6 client', async () => {
     const c: VmCase = { name: 'slaac', mode: 'slaac', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:00:01' };
     const { report: r, lab } = await boot(c);
@@ -149,6 +159,130 @@ describe.runIf(gate.run).sequential('a Debian 12 VM (ifupdown) with v6agent inst
     try {
       const link = expectEveryCase(c, r);
       expect(v6(link).map((a) => a.local)).toContain(eui64Address(PREFIX, c.mac));
+    } finally {
+      await lab.destroy();
+    }
+  }, BOOT_TIMEOUT_MS + 60_000);
+
+  it('IPv6-only, no config drive: the host name and key from the metadata service at fe80::a9fe:a9fe (its own port on the link)', async () => {
+    const c: VmCase = { name: 'nodrive', mode: 'slaac', ipv4: false, drive: { metadata: 'on-link' }, mac: 'fa:16:3e:7e:00:07' };
+    const { report: r, lab, metadataRequests } = await boot(c);
+    try {
+      const link = expectEveryCase(c, r);
+      expect(v6(link).map((a) => a.local)).toContain(eui64Address(PREFIX, c.mac));
+      expect(r.route6).toContainEqual(expect.objectContaining({ dst: 'default', gateway: lab.routerLinkLocal, dev: link.ifname }));
+      expect(r.instanceId).toBe(`00000000-0000-4000-8000-${c.mac.replace(/:/g, '')}`);
+      // Asked from the guest's EUI-64 link-local, the only address the server answers.
+      expect(metadataRequests).toContainEqual(expect.objectContaining({ path: '/openstack/latest/meta_data.json', status: 200, remote: `${eui64Address('fe80::', c.mac)}%md0` }));
+      expect(r.journal).not.toMatch(/fallback/);
+    } finally {
+      await lab.destroy();
+    }
+  }, BOOT_TIMEOUT_MS + 60_000);
+});
+
+/** A stack v6agent must find by itself at boot: the apply line names it, and its daemon (only) is running. */
+function expectStack(r: GuestReport, stack: 'netplan' | 'networkmanager', daemon: 'systemd-networkd' | 'NetworkManager'): void {
+  expect(r.journal).toMatch(new RegExp(`v6agent apply: \\S+, ${stack} \\(`));
+  const [networking, networkd, nm] = r.stack.split('\n');
+  expect({ networking, networkd, nm }).toEqual({ networking: 'inactive', networkd: daemon === 'systemd-networkd' ? 'active' : 'inactive', nm: daemon === 'NetworkManager' ? 'active' : 'inactive' });
+}
+
+describe.runIf(gate.run).sequential("a Debian 12 cloud-like VM (netplan → systemd-networkd, systemd-resolved, no ifupdown) boots to what its subnet promises", () => {
+  beforeAll(() => prepare('netplan'), IMAGE_TIMEOUT_MS);
+
+  it('IPv6-only SLAAC: v6agent writes netplan YAML; networkd configures the EUI-64 address, the default route, and resolved the drive DNS', async () => {
+    const c: VmCase = { name: 'np-slaac', mode: 'slaac', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:01:01' };
+    const { report: r, lab } = await boot(c, 'netplan');
+    try {
+      const link = expectEveryCase(c, r);
+      expectStack(r, 'netplan', 'systemd-networkd');
+      expect(r.networkFiles).toMatch(/^\/etc\/netplan\/90-v6agent\.yaml:/m);
+      expect(v6(link).map((a) => a.local)).toContain(eui64Address(PREFIX, c.mac));
+      expect(r.route6).toContainEqual(expect.objectContaining({ dst: 'default', gateway: lab.routerLinkLocal, dev: link.ifname }));
+      expect(r.resolved).toContain(DRIVE_DNS);
+      expect(r.route4).toEqual([]);
+    } finally {
+      await lab.destroy();
+    }
+  }, BOOT_TIMEOUT_MS + 60_000);
+
+  it("IPv6-only DHCPv6-stateful: networkd's DHCPv6 client leases a /128 from the range; the RA's default route", async () => {
+    const c: VmCase = { name: 'np-stateful', mode: 'dhcpv6-stateful', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:01:02' };
+    const { report: r, lab } = await boot(c, 'netplan');
+    try {
+      const link = expectEveryCase(c, r);
+      expectStack(r, 'netplan', 'systemd-networkd');
+      expect(v6(link).find((a) => inRange(a.local))).toMatchObject({ prefixlen: 128 });
+      expect(v6(link).map((a) => a.local)).not.toContain(eui64Address(PREFIX, c.mac));
+      expect(r.route6).toContainEqual(expect.objectContaining({ dst: 'default', gateway: lab.routerLinkLocal }));
+      expect(lab.dnsmasqLog()).toMatch(/DHCPREPLY/);
+    } finally {
+      await lab.destroy();
+    }
+  }, BOOT_TIMEOUT_MS + 60_000);
+
+  it('IPv6-only, no config drive: the metadata service reached through the router (radvd announces fe80::a9fe:a9fe/128)', async () => {
+    const c: VmCase = { name: 'np-nodrive', mode: 'slaac', ipv4: false, drive: { metadata: 'routed' }, mac: 'fa:16:3e:7e:01:03' };
+    const { report: r, lab, metadataRequests } = await boot(c, 'netplan');
+    try {
+      const link = expectEveryCase(c, r);
+      expectStack(r, 'netplan', 'systemd-networkd');
+      expect(v6(link).map((a) => a.local)).toContain(eui64Address(PREFIX, c.mac));
+      expect(r.route6).toContainEqual(expect.objectContaining({ dst: 'default', gateway: lab.routerLinkLocal }));
+      expect(metadataRequests).toContainEqual(expect.objectContaining({ path: '/openstack/latest/meta_data.json', status: 200, remote: `${eui64Address('fe80::', c.mac)}%br0` }));
+    } finally {
+      await lab.destroy();
+    }
+  }, BOOT_TIMEOUT_MS + 60_000);
+
+  it('IPv6-only SLAAC on VLAN 100 of the NIC (a trunk port): the VLAN gets the EUI-64 address and the default route, over 8021q', async () => {
+    const c: VmCase = { name: 'np-vlan', mode: 'slaac', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:01:04', vlan: 100 };
+    const { report: r, lab } = await boot(c, 'netplan');
+    try {
+      const phys = expectEveryCase(c, r);
+      expectStack(r, 'netplan', 'systemd-networkd');
+      const vlan = r.addr.find((l) => l.link === phys.ifname);
+      expect(vlan, `a VLAN on ${phys.ifname}`).toBeDefined();
+      expect(v6(vlan!).map((a) => a.local)).toContain(eui64Address(PREFIX, c.mac));
+      expect(v6(phys)).toEqual([]);
+      expect(r.route6).toContainEqual(expect.objectContaining({ dst: 'default', gateway: lab.routerLinkLocal, dev: vlan!.ifname }));
+      expect(r.networkFiles).toMatch(/vlans:/);
+    } finally {
+      await lab.destroy();
+    }
+  }, BOOT_TIMEOUT_MS + 60_000);
+});
+
+describe.runIf(gate.run).sequential('a Debian 12 VM with NetworkManager (no ifupdown) boots to what its subnet promises', () => {
+  beforeAll(() => prepare('networkmanager'), IMAGE_TIMEOUT_MS);
+
+  it('IPv6-only SLAAC: v6agent writes a keyfile; NetworkManager configures the EUI-64 address, the default route and the drive DNS', async () => {
+    const c: VmCase = { name: 'nm-slaac', mode: 'slaac', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:02:01' };
+    const { report: r, lab } = await boot(c, 'networkmanager');
+    try {
+      const link = expectEveryCase(c, r);
+      expectStack(r, 'networkmanager', 'NetworkManager');
+      expect(r.networkFiles).toMatch(/^\/etc\/NetworkManager\/system-connections\/v6agent-\S+\.nmconnection:/m);
+      expect(v6(link).map((a) => a.local)).toContain(eui64Address(PREFIX, c.mac));
+      expect(r.route6).toContainEqual(expect.objectContaining({ dst: 'default', gateway: lab.routerLinkLocal, dev: link.ifname }));
+      expect(r.resolv).toContain(`nameserver ${DRIVE_DNS}`);
+      expect(r.route4).toEqual([]);
+    } finally {
+      await lab.destroy();
+    }
+  }, BOOT_TIMEOUT_MS + 60_000);
+
+  it("IPv6-only DHCPv6-stateful: NetworkManager's DHCPv6 client leases a /128 from the range; the RA's default route", async () => {
+    const c: VmCase = { name: 'nm-stateful', mode: 'dhcpv6-stateful', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:02:02' };
+    const { report: r, lab } = await boot(c, 'networkmanager');
+    try {
+      const link = expectEveryCase(c, r);
+      expectStack(r, 'networkmanager', 'NetworkManager');
+      expect(v6(link).find((a) => inRange(a.local))).toMatchObject({ prefixlen: 128 });
+      expect(v6(link).map((a) => a.local)).not.toContain(eui64Address(PREFIX, c.mac));
+      expect(r.route6).toContainEqual(expect.objectContaining({ dst: 'default', gateway: lab.routerLinkLocal }));
+      expect(lab.dnsmasqLog()).toMatch(/DHCPREPLY/);
     } finally {
       await lab.destroy();
     }

@@ -15,7 +15,7 @@ import { BIN } from '../bin.js';
 export const CACHE = process.env.V6AGENT_VM_CACHE ?? '/var/cache/v6agent-test';
 const SCRIPT = 'test/vm/build-image.sh';
 
-export type ImageStack = 'ifupdown' | 'ifupdown-cloud-init';
+export type ImageStack = 'ifupdown' | 'ifupdown-cloud-init' | 'netplan' | 'networkmanager';
 
 export interface BaseImage {
   readonly dir: string;
@@ -69,15 +69,27 @@ export function extractVmlinux(bzImage: string, out: string): void {
 /** Prints the guest's state on the second serial port once IPv6 is ready (or 120 s passed), then powers off. */
 const REPORT_SCRIPT = `#!/bin/sh
 # v6agent VM test only: never part of the product.
+ready_now() { ip -6 addr show scope global -tentative | grep -q inet6 && ip -6 route show default | grep -q default; }
 ready=none
 i=0
 while [ $i -lt 1200 ]; do
-  if ip -6 addr show scope global -tentative | grep -q inet6 && ip -6 route show default | grep -q default; then
-    ready=$(cut -d' ' -f1 /proc/uptime); break
-  fi
+  if ready_now; then ready=$(cut -d' ' -f1 /proc/uptime); break; fi
   sleep 0.1; i=$((i+1))
 done
 timeout 120 systemctl is-system-running --wait >/dev/null 2>&1
+# And until networkd / NetworkManager say they have configured the links.
+systemctl -q is-active systemd-networkd.service && /lib/systemd/systemd-networkd-wait-online --ipv6 -o routable --timeout=60 -q
+systemctl -q is-active NetworkManager.service && nm-online -s -q -t 60
+# The network manager that starts after v6agent may take the link over and redo
+# what the kernel did (networkd flushes the kernel's SLAAC address and runs its
+# own): the figure is when the state the report shows was reached.
+if [ "$ready" != none ] && ! ready_now; then
+  ready=none; i=0
+  while [ $i -lt 600 ]; do
+    if ready_now; then ready=$(cut -d' ' -f1 /proc/uptime); break; fi
+    sleep 0.1; i=$((i+1))
+  done
+fi
 sec() { echo "=== $1"; }
 {
   sec ready; echo "$ready"
@@ -95,7 +107,9 @@ sec() { echo "=== $1"; }
   sec sysctl; sysctl -a 2>/dev/null | grep -E 'net.ipv6.conf.*(use_tempaddr|addr_gen_mode|accept_ra |autoconf)'
   sec failed; systemctl --failed --no-legend --plain
   sec instance-id; cat /var/lib/v6agent/instance-id
-  sec network-files; grep -H '' /etc/network/interfaces /etc/network/interfaces.d/* 2>/dev/null
+  sec network-files; grep -rH '' /etc/network/interfaces /etc/network/interfaces.d /etc/netplan /etc/systemd/network /run/systemd/network /etc/NetworkManager/system-connections 2>/dev/null
+  sec resolved; resolvectl dns 2>/dev/null
+  sec stack; systemctl is-active networking.service systemd-networkd.service NetworkManager.service 2>/dev/null
   sec end
 } >/dev/ttyS1 2>&1
 systemctl poweroff
