@@ -6,7 +6,7 @@
  * path) plus the test-only report unit, and packed with `mkfs.ext4 -d` (no loop
  * mounts). Boots use `-snapshot`, so every case starts from the same disk.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,19 +23,54 @@ export interface BaseImage {
   readonly buildMs: number;
 }
 
+function imageDir(stack: ImageStack): string {
+  const hash = createHash('sha256').update(readFileSync(SCRIPT)).update(`\0${stack}`).digest('hex').slice(0, 16);
+  return join(CACHE, `${stack}-${hash}`);
+}
+
 /** The cached base image for `stack`, built if missing. */
 export function baseImage(stack: ImageStack): BaseImage {
-  const hash = createHash('sha256').update(readFileSync(SCRIPT)).update(`\0${stack}`).digest('hex').slice(0, 16);
-  const dir = join(CACHE, `${stack}-${hash}`);
+  const dir = imageDir(stack);
   if (existsSync(join(dir, 'rootfs.tar'))) return { dir, buildMs: 0 };
   mkdirSync(CACHE, { recursive: true });
   const t0 = performance.now();
   const r = spawnSync('bash', [SCRIPT, dir, stack], { encoding: 'utf8', timeout: 900_000 });
   if (r.status !== 0) throw new Error(`building the ${stack} VM image failed (${SCRIPT}): ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`);
-  // Images of this stack from older inputs are of no further use (each is ~600 MB).
+  dropStale(stack, dir);
+  return { dir, buildMs: performance.now() - t0 };
+}
+
+/** Images of this stack from older inputs are of no further use (each is ~600 MB). */
+function dropStale(stack: ImageStack, dir: string): void {
   const stale = new RegExp(`^${stack}-[0-9a-f]{16}$`);
   for (const name of readdirSync(CACHE)) if (stale.test(name) && join(CACHE, name) !== dir) rmSync(join(CACHE, name), { recursive: true, force: true });
-  return { dir, buildMs: performance.now() - t0 };
+}
+
+/**
+ * Build the missing base images of `stacks` side by side (mostly downloads and
+ * dpkg: together they take little more than the slowest alone). Returns each
+ * stack's build time (0: from the cache); baseImage then finds them cached.
+ */
+export async function buildImages(stacks: readonly ImageStack[]): Promise<Map<ImageStack, number>> {
+  mkdirSync(CACHE, { recursive: true });
+  const times = new Map<ImageStack, number>();
+  await Promise.all(
+    stacks.map(async (stack) => {
+      const dir = imageDir(stack);
+      if (existsSync(join(dir, 'rootfs.tar'))) return times.set(stack, 0);
+      const t0 = performance.now();
+      const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn('bash', [SCRIPT, dir, stack], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 900_000 });
+        let err = '';
+        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        child.on('close', (c) => resolve({ code: c, stderr: err }));
+      });
+      if (code !== 0) throw new Error(`building the ${stack} VM image failed (${SCRIPT}): ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
+      dropStale(stack, dir);
+      return times.set(stack, performance.now() - t0);
+    }),
+  );
+  return times;
 }
 
 /**
