@@ -192,70 +192,73 @@ function expectStack(r: GuestReport, stack: 'netplan' | 'networkmanager', daemon
   expect({ networking, networkd, nm }).toEqual({ networking: 'inactive', networkd: daemon === 'systemd-networkd' ? 'active' : 'inactive', nm: daemon === 'NetworkManager' ? 'active' : 'inactive' });
 }
 
-describe.runIf(gate.run).sequential("a Debian 12 cloud-like VM (netplan → systemd-networkd, systemd-resolved, no ifupdown) boots to what its subnet promises", () => {
+type Link = GuestReport['addr'][number];
+
+/** Boot `c` on `stack`'s image, check what every case must show, then what this case adds; the lab always goes. */
+async function bootCase(c: VmCase, stack: ImageStack, check: (b: BootResult, link: Link) => void): Promise<void> {
+  const b = await boot(c, stack);
+  try {
+    const link = expectEveryCase(c, b.report);
+    if (stack === 'netplan') expectStack(b.report, 'netplan', 'systemd-networkd');
+    if (stack === 'networkmanager') expectStack(b.report, 'networkmanager', 'NetworkManager');
+    check(b, link);
+  } finally {
+    await b.lab.destroy();
+  }
+}
+
+/** SLAAC: the EUI-64 address of the MAC on `link`, the default route through it via the router's link-local. */
+function expectSlaac(c: VmCase, { report: r, lab }: BootResult, link: Link): void {
+  expect(v6(link).map((a) => a.local)).toContain(eui64Address(PREFIX, c.mac));
+  expect(r.route6).toContainEqual(expect.objectContaining({ dst: 'default', gateway: lab.routerLinkLocal, dev: link.ifname }));
+}
+
+/** DHCPv6-stateful: a /128 leased from dnsmasq's range and no EUI-64 global address; the RA's default route. */
+function expectStateful(c: VmCase, { report: r, lab }: BootResult, link: Link): void {
+  expect(v6(link).find((a) => inRange(a.local))).toMatchObject({ prefixlen: 128 });
+  expect(v6(link).map((a) => a.local)).not.toContain(eui64Address(PREFIX, c.mac));
+  expect(r.route6).toContainEqual(expect.objectContaining({ dst: 'default', gateway: lab.routerLinkLocal, dev: link.ifname }));
+  expect(lab.dnsmasqLog()).toMatch(/DHCPREPLY/);
+}
+
+const LONG = BOOT_TIMEOUT_MS + 60_000;
+
+describe.runIf(gate.run).sequential('a Debian 12 cloud-like VM (netplan → systemd-networkd, systemd-resolved, no ifupdown) boots to what its subnet promises', () => {
   beforeAll(() => prepare('netplan'), IMAGE_TIMEOUT_MS);
 
   it('IPv6-only SLAAC: v6agent writes netplan YAML; networkd configures the EUI-64 address, the default route, and resolved the drive DNS', async () => {
     const c: VmCase = { name: 'np-slaac', mode: 'slaac', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:01:01' };
-    const { report: r, lab } = await boot(c, 'netplan');
-    try {
-      const link = expectEveryCase(c, r);
-      expectStack(r, 'netplan', 'systemd-networkd');
-      expect(r.networkFiles).toMatch(/^\/etc\/netplan\/90-v6agent\.yaml:/m);
-      expect(v6(link).map((a) => a.local)).toContain(eui64Address(PREFIX, c.mac));
-      expect(r.route6).toContainEqual(expect.objectContaining({ dst: 'default', gateway: lab.routerLinkLocal, dev: link.ifname }));
-      expect(r.resolved).toContain(DRIVE_DNS);
-      expect(r.route4).toEqual([]);
-    } finally {
-      await lab.destroy();
-    }
-  }, BOOT_TIMEOUT_MS + 60_000);
+    await bootCase(c, 'netplan', (b, link) => {
+      expectSlaac(c, b, link);
+      expect(b.report.networkFiles).toMatch(/^\/etc\/netplan\/90-v6agent\.yaml:/m);
+      expect(b.report.resolved).toContain(DRIVE_DNS);
+      expect(b.report.route4).toEqual([]);
+    });
+  }, LONG);
 
   it("IPv6-only DHCPv6-stateful: networkd's DHCPv6 client leases a /128 from the range; the RA's default route", async () => {
     const c: VmCase = { name: 'np-stateful', mode: 'dhcpv6-stateful', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:01:02' };
-    const { report: r, lab } = await boot(c, 'netplan');
-    try {
-      const link = expectEveryCase(c, r);
-      expectStack(r, 'netplan', 'systemd-networkd');
-      expect(v6(link).find((a) => inRange(a.local))).toMatchObject({ prefixlen: 128 });
-      expect(v6(link).map((a) => a.local)).not.toContain(eui64Address(PREFIX, c.mac));
-      expect(r.route6).toContainEqual(expect.objectContaining({ dst: 'default', gateway: lab.routerLinkLocal }));
-      expect(lab.dnsmasqLog()).toMatch(/DHCPREPLY/);
-    } finally {
-      await lab.destroy();
-    }
-  }, BOOT_TIMEOUT_MS + 60_000);
+    await bootCase(c, 'netplan', (b, link) => expectStateful(c, b, link));
+  }, LONG);
 
   it('IPv6-only, no config drive: the metadata service reached through the router (radvd announces fe80::a9fe:a9fe/128)', async () => {
     const c: VmCase = { name: 'np-nodrive', mode: 'slaac', ipv4: false, drive: { metadata: 'routed' }, mac: 'fa:16:3e:7e:01:03' };
-    const { report: r, lab, metadataRequests } = await boot(c, 'netplan');
-    try {
-      const link = expectEveryCase(c, r);
-      expectStack(r, 'netplan', 'systemd-networkd');
-      expect(v6(link).map((a) => a.local)).toContain(eui64Address(PREFIX, c.mac));
-      expect(r.route6).toContainEqual(expect.objectContaining({ dst: 'default', gateway: lab.routerLinkLocal }));
-      expect(metadataRequests).toContainEqual(expect.objectContaining({ path: '/openstack/latest/meta_data.json', status: 200, remote: `${eui64Address('fe80::', c.mac)}%br0` }));
-    } finally {
-      await lab.destroy();
-    }
-  }, BOOT_TIMEOUT_MS + 60_000);
+    await bootCase(c, 'netplan', (b, link) => {
+      expectSlaac(c, b, link);
+      expect(b.metadataRequests).toContainEqual(expect.objectContaining({ path: '/openstack/latest/meta_data.json', status: 200, remote: `${eui64Address('fe80::', c.mac)}%br0` }));
+    });
+  }, LONG);
 
   it('IPv6-only SLAAC on VLAN 100 of the NIC (a trunk port): the VLAN gets the EUI-64 address and the default route, over 8021q', async () => {
     const c: VmCase = { name: 'np-vlan', mode: 'slaac', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:01:04', vlan: 100 };
-    const { report: r, lab } = await boot(c, 'netplan');
-    try {
-      const phys = expectEveryCase(c, r);
-      expectStack(r, 'netplan', 'systemd-networkd');
-      const vlan = r.addr.find((l) => l.link === phys.ifname);
+    await bootCase(c, 'netplan', (b, phys) => {
+      const vlan = b.report.addr.find((l) => l.link === phys.ifname);
       expect(vlan, `a VLAN on ${phys.ifname}`).toBeDefined();
-      expect(v6(vlan!).map((a) => a.local)).toContain(eui64Address(PREFIX, c.mac));
+      expectSlaac(c, b, vlan!);
       expect(v6(phys)).toEqual([]);
-      expect(r.route6).toContainEqual(expect.objectContaining({ dst: 'default', gateway: lab.routerLinkLocal, dev: vlan!.ifname }));
-      expect(r.networkFiles).toMatch(/vlans:/);
-    } finally {
-      await lab.destroy();
-    }
-  }, BOOT_TIMEOUT_MS + 60_000);
+      expect(b.report.networkFiles).toMatch(/vlans:/);
+    });
+  }, LONG);
 });
 
 describe.runIf(gate.run).sequential('a Debian 12 VM with NetworkManager (no ifupdown) boots to what its subnet promises', () => {
@@ -263,32 +266,16 @@ describe.runIf(gate.run).sequential('a Debian 12 VM with NetworkManager (no ifup
 
   it('IPv6-only SLAAC: v6agent writes a keyfile; NetworkManager configures the EUI-64 address, the default route and the drive DNS', async () => {
     const c: VmCase = { name: 'nm-slaac', mode: 'slaac', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:02:01' };
-    const { report: r, lab } = await boot(c, 'networkmanager');
-    try {
-      const link = expectEveryCase(c, r);
-      expectStack(r, 'networkmanager', 'NetworkManager');
-      expect(r.networkFiles).toMatch(/^\/etc\/NetworkManager\/system-connections\/v6agent-\S+\.nmconnection:/m);
-      expect(v6(link).map((a) => a.local)).toContain(eui64Address(PREFIX, c.mac));
-      expect(r.route6).toContainEqual(expect.objectContaining({ dst: 'default', gateway: lab.routerLinkLocal, dev: link.ifname }));
-      expect(r.resolv).toContain(`nameserver ${DRIVE_DNS}`);
-      expect(r.route4).toEqual([]);
-    } finally {
-      await lab.destroy();
-    }
-  }, BOOT_TIMEOUT_MS + 60_000);
+    await bootCase(c, 'networkmanager', (b, link) => {
+      expectSlaac(c, b, link);
+      expect(b.report.networkFiles).toMatch(/^\/etc\/NetworkManager\/system-connections\/v6agent-\S+\.nmconnection:/m);
+      expect(b.report.resolv).toContain(`nameserver ${DRIVE_DNS}`);
+      expect(b.report.route4).toEqual([]);
+    });
+  }, LONG);
 
   it("IPv6-only DHCPv6-stateful: NetworkManager's DHCPv6 client leases a /128 from the range; the RA's default route", async () => {
     const c: VmCase = { name: 'nm-stateful', mode: 'dhcpv6-stateful', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:02:02' };
-    const { report: r, lab } = await boot(c, 'networkmanager');
-    try {
-      const link = expectEveryCase(c, r);
-      expectStack(r, 'networkmanager', 'NetworkManager');
-      expect(v6(link).find((a) => inRange(a.local))).toMatchObject({ prefixlen: 128 });
-      expect(v6(link).map((a) => a.local)).not.toContain(eui64Address(PREFIX, c.mac));
-      expect(r.route6).toContainEqual(expect.objectContaining({ dst: 'default', gateway: lab.routerLinkLocal }));
-      expect(lab.dnsmasqLog()).toMatch(/DHCPREPLY/);
-    } finally {
-      await lab.destroy();
-    }
-  }, BOOT_TIMEOUT_MS + 60_000);
+    await bootCase(c, 'networkmanager', (b, link) => expectStateful(c, b, link));
+  }, LONG);
 });

@@ -134,6 +134,7 @@ sec() { echo "=== $1"; }
   sec route4; ip -j -4 route
   sec resolv; cat /etc/resolv.conf
   sec hostname; hostname
+  sec hostname-set; cat /run/v6agent-vm-hostname-set 2>/dev/null || echo none
   sec etc-hostname; cat /etc/hostname
   sec keys; cat /root/.ssh/authorized_keys
   sec unit; systemctl show v6agent.service -p Result -p ExecMainStatus -p ActiveState
@@ -148,6 +149,32 @@ sec() { echo "=== $1"; }
   sec end
 } >/dev/ttyS1 2>&1
 systemctl poweroff
+`;
+
+/** Records the guest uptime when the host name first changes (v6agent's or cloud-init's), for the boot bench. */
+const HOSTNAME_WATCH = `#!/bin/sh
+# v6agent VM test only: never part of the product. Builtins only (read), but sleep.
+read -r first </proc/sys/kernel/hostname
+i=0
+while [ $i -lt 3000 ]; do
+  read -r now </proc/sys/kernel/hostname
+  if [ "$now" != "$first" ]; then read -r up _ </proc/uptime; echo "$up" >/run/v6agent-vm-hostname-set; exit 0; fi
+  sleep 0.05; i=$((i+1))
+done
+`;
+
+const HOSTNAME_UNIT = `[Unit]
+Description=v6agent VM test: note when the host name is set
+DefaultDependencies=no
+After=systemd-remount-fs.service
+Before=sysinit.target
+
+[Service]
+Type=simple
+ExecStart=/usr/local/sbin/v6agent-vm-hostname-watch
+
+[Install]
+WantedBy=sysinit.target
 `;
 
 const REPORT_UNIT = `[Unit]
@@ -184,6 +211,11 @@ export function assembleRootfs(base: BaseImage, workDir: string, withV6agent = t
     chmodSync(join(tree, 'usr/local/sbin/v6agent-vm-report'), 0o755);
     writeFileSync(join(tree, 'etc/systemd/system/v6agent-vm-report.service'), REPORT_UNIT);
     symlinkSync('/etc/systemd/system/v6agent-vm-report.service', join(tree, 'etc/systemd/system/multi-user.target.wants/v6agent-vm-report.service'));
+    writeFileSync(join(tree, 'usr/local/sbin/v6agent-vm-hostname-watch'), HOSTNAME_WATCH);
+    chmodSync(join(tree, 'usr/local/sbin/v6agent-vm-hostname-watch'), 0o755);
+    writeFileSync(join(tree, 'etc/systemd/system/v6agent-vm-hostname-watch.service'), HOSTNAME_UNIT);
+    mkdirSync(join(tree, 'etc/systemd/system/sysinit.target.wants'), { recursive: true });
+    symlinkSync('/etc/systemd/system/v6agent-vm-hostname-watch.service', join(tree, 'etc/systemd/system/sysinit.target.wants/v6agent-vm-hostname-watch.service'));
     const image = join(workDir, `rootfs${withV6agent ? '' : '-without-v6agent'}.ext4`);
     execFileSync('mkfs.ext4', ['-q', '-F', '-L', 'root', '-d', tree, image, '2G']);
     const vmlinux = join(base.dir, 'vmlinux');

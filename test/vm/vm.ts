@@ -39,6 +39,8 @@ export interface GuestReport {
   readonly route4: { dst: string; gateway?: string; dev: string }[];
   readonly resolv: string;
   readonly hostname: string;
+  /** Guest uptime (s) when the host name first changed; undefined if it never did. */
+  readonly hostnameSet: number | undefined;
   readonly keys: string;
   readonly unit: Record<string, string>;
   readonly journal: string;
@@ -70,8 +72,10 @@ export function accelerator(): 'kvm' | 'tcg' {
   return r.status === 0 ? 'kvm' : 'tcg';
 }
 
+const instanceUuid = (c: VmCase): string => `00000000-0000-4000-8000-${c.mac.replace(/:/g, '')}`;
+
 function novaMetaData(c: VmCase): object {
-  return { uuid: `00000000-0000-4000-8000-${c.mac.replace(/:/g, '')}`, name: `vm-${c.name}`, hostname: `vm-${c.name}.novalocal`, public_keys: { 'vm-test': SSH_KEY }, keys: [{ name: 'vm-test', type: 'ssh', data: SSH_KEY }] };
+  return { uuid: instanceUuid(c), name: `vm-${c.name}`, hostname: `vm-${c.name}.novalocal`, public_keys: { 'vm-test': SSH_KEY }, keys: [{ name: 'vm-test', type: 'ssh', data: SSH_KEY }] };
 }
 
 /** The instance's meta_data.json and network_data.json, as a drive tree. */
@@ -142,6 +146,7 @@ function parseReport(text: string): GuestReport {
     route4: JSON.parse(get('route4') || '[]'),
     resolv: get('resolv'),
     hostname: get('hostname'),
+    hostnameSet: get('hostname-set') === 'none' ? undefined : Number(get('hostname-set')),
     keys: get('keys'),
     unit: Object.fromEntries(get('unit').split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])),
     journal: get('journal'),
@@ -184,6 +189,8 @@ export async function bootVm(c: VmCase, rootfs: Rootfs, accel: 'kvm' | 'tcg', ti
       '-kernel', rootfs.vmlinux, '-initrd', rootfs.initrd,
       // No kvm module in the guest (TCG's emulated SVM makes it load for nothing); quiet console.
       '-append', 'root=/dev/vda rw console=ttyS0 quiet panic=-1 module_blacklist=kvm,kvm_amd,kvm_intel',
+      // What nova's libvirt driver puts in SMBIOS (cloud-init's ds-identify looks for it).
+      '-smbios', `type=1,manufacturer=OpenStack Foundation,product=OpenStack Nova,family=Virtual Machine,uuid=${instanceUuid(c)}`,
       '-drive', `file=${rootfs.image},if=virtio,format=raw,snapshot=on`,
       ...driveArgs,
       '-netdev', netdev, '-device', `virtio-net-pci,netdev=n0,mac=${c.mac}`,
