@@ -103,15 +103,17 @@ describe.runIf(gate.run).sequential('a Debian 12 VM (ifupdown) with v6agent inst
     }
   }, BOOT_TIMEOUT_MS + 60_000);
 
-  it('IPv6-only DHCPv6-stateless: SLAAC address and route, plus the DHCPv6 DNS server in resolv.conf', async () => {
+  it("IPv6-only DHCPv6-stateless: SLAAC address and route, the DHCPv6 information request, and resolv.conf keeps the drive's DNS (dhclient's enter hook)", async () => {
     const c: VmCase = { name: 'stateless', mode: 'dhcpv6-stateless', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:00:02' };
     const { report: r, lab } = await boot(c);
     try {
       const link = expectEveryCase(c, r);
       expect(v6(link).map((a) => a.local)).toContain(eui64Address(PREFIX, c.mac));
       expect(r.route6).toContainEqual(expect.objectContaining({ dst: 'default', gateway: lab.routerLinkLocal }));
-      expect(r.resolv).toContain(`nameserver ${DHCP6_DNS}`);
       expect(lab.dnsmasqLog()).toMatch(/DHCPINFORMATION-REQUEST/);
+      // The enter hook v6agent writes keeps dhclient -6 -S from replacing the drive's servers with the reply's.
+      expect(r.resolv).toContain(`nameserver ${DRIVE_DNS}`);
+      expect(r.resolv).not.toContain(DHCP6_DNS);
     } finally {
       await lab.destroy();
     }
