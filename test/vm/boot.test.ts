@@ -65,7 +65,7 @@ async function boot(c: VmCase, stack: ImageStack = 'ifupdown'): Promise<BootResu
   if (!image) throw new Error(`no ${stack} image: its describe's beforeAll failed`);
   const result = await bootVm(c, image, accel, BOOT_TIMEOUT_MS);
   const line = /v6agent boot: .*/.exec(result.report.journal)?.[0] ?? 'no journal line';
-  figures.push(`VM ${stack} ${c.name}: boot to IPv6-ready ${result.report.ready ?? 'never'} s (guest uptime); whole boot + report ${(result.wallMs / 1000).toFixed(1)} s wall\n  ${line}`);
+  figures.push(`VM ${stack} ${c.name}: boot to IPv6-ready ${result.report.ready ?? 'never'} s, host name set ${result.report.hostnameSet ?? 'never'} s (guest uptime); whole boot + report ${(result.wallMs / 1000).toFixed(1)} s wall\n  ${line}`);
   return result;
 }
 
