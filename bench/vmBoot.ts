@@ -1,6 +1,7 @@
 /**
  * Boot to IPv6-ready and to host-name-set of the same Debian 12 image
- * (ifupdown + Debian's cloud-init, ConfigDrive then OpenStack datasource) with
+ * (ifupdown + Debian's cloud-init: the ConfigDrive datasource, or OpenStack's
+ * metadata service on the case without a drive) with
  * v6agent installed and without it (cloud-init alone configures the network),
  * on the IPv6-only SLAAC and DHCPv6-stateless cases with a config drive and
  * on an IPv6-only SLAAC instance with no drive (the metadata service at
@@ -12,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LabMode } from '../test/lab/lab.js';
-import { assembleRootfs, baseImage, type Rootfs } from '../test/vm/image.js';
+import { assembleRootfs, baseImage, type Rootfs, type Variant } from '../test/vm/image.js';
 import { accelerator, bootVm, type GuestReport, type VmCase } from '../test/vm/vm.js';
 
 const RUNS = Number(process.env.BENCH_VM_RUNS ?? 2);
@@ -45,7 +46,14 @@ export async function main(): Promise<void> {
   try {
     const t0 = performance.now();
     const base = baseImage('ifupdown-cloud-init');
-    const images: Record<Tool, Rootfs> = { v6agent: assembleRootfs(base, work, true), 'cloud-init': assembleRootfs(base, work, false) };
+    // cloud-init is told where to look, one datasource each (ds-identify then uses it as is): the drive, or the
+    // metadata service. Two candidates would make ds-identify probe, before the test kernel has loaded the cdrom's driver.
+    const sources = (list: string): Variant => ({ name: list.toLowerCase(), files: { 'etc/cloud/cloud.cfg.d/95-v6agent-bench.cfg': `datasource_list: [${list}, None]\n` } });
+    const images: Record<Tool | 'cloud-init-nodrive', Rootfs> = {
+      v6agent: assembleRootfs(base, work, true),
+      'cloud-init': assembleRootfs(base, work, false, sources('ConfigDrive')),
+      'cloud-init-nodrive': assembleRootfs(base, work, false, sources('OpenStack')),
+    };
     const accel = accelerator();
     console.log(`VM boot bench: image ${base.buildMs ? `built in ${(base.buildMs / 1000).toFixed(0)} s` : 'cached'}, both disks ready after ${((performance.now() - t0) / 1000).toFixed(0)} s; ${accel}; ${RUNS} run(s) per case and tool, alternating`);
     const ready = new Map<string, number[]>();
@@ -58,7 +66,7 @@ export async function main(): Promise<void> {
         for (const tool of order) {
           const mac = `fa:16:3e:be:${(serial >> 8).toString(16).padStart(2, '0')}:${(serial & 0xff).toString(16).padStart(2, '0')}`;
           serial++;
-          const { report, lab } = await bootVm({ name: `bench-${serial}`, mode: c.mode, ipv4: false, drive: c.drive, mac }, images[tool], accel, 420_000);
+          const { report, lab } = await bootVm({ name: `bench-${serial}`, mode: c.mode, ipv4: false, drive: c.drive, mac }, images[tool === 'cloud-init' && typeof c.drive === 'object' ? 'cloud-init-nodrive' : tool], accel, 420_000);
           await lab.destroy();
           const key = `${c.name}|${tool}`;
           const seconds = report.ready ?? Number.NaN;

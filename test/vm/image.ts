@@ -146,6 +146,7 @@ sec() { echo "=== $1"; }
   sec network-files; grep -rH '' /etc/network/interfaces /etc/network/interfaces.d /etc/netplan /etc/systemd/network /run/systemd/network /etc/NetworkManager/system-connections 2>/dev/null
   sec resolved; resolvectl dns 2>/dev/null
   sec stack; systemctl is-active networking.service systemd-networkd.service NetworkManager.service 2>/dev/null
+  sec cloud-init; grep -h -E 'ds-identify|datasource|DataSource|hostname' /run/cloud-init/ds-identify.log /var/log/cloud-init.log 2>/dev/null | tail -n 40
   sec end
 } >/dev/ttyS1 2>&1
 systemctl poweroff
@@ -200,8 +201,14 @@ export interface Rootfs {
   readonly installOutput: string;
 }
 
-/** Unpack the base, `v6agent install --root` (unless `withV6agent` is false: the benchmark's cloud-init-only image), add the report unit, pack as ext4. */
-export function assembleRootfs(base: BaseImage, workDir: string, withV6agent = true): Rootfs {
+/** Files a variant of an image adds (path in the tree → content), and the name of its disk. */
+export interface Variant {
+  readonly name: string;
+  readonly files: Readonly<Record<string, string>>;
+}
+
+/** Unpack the base, `v6agent install --root` (unless `withV6agent` is false: the benchmark's cloud-init-only image), add the report unit and the variant's files, pack as ext4. */
+export function assembleRootfs(base: BaseImage, workDir: string, withV6agent = true, variant?: Variant): Rootfs {
   const t0 = performance.now();
   const tree = mkdtempSync(join(workDir, 'tree-'));
   try {
@@ -218,7 +225,8 @@ export function assembleRootfs(base: BaseImage, workDir: string, withV6agent = t
     writeFileSync(join(tree, 'etc/systemd/system/v6agent-vm-hostname-watch.service'), HOSTNAME_UNIT);
     mkdirSync(join(tree, 'etc/systemd/system/sysinit.target.wants'), { recursive: true });
     symlinkSync('/etc/systemd/system/v6agent-vm-hostname-watch.service', join(tree, 'etc/systemd/system/sysinit.target.wants/v6agent-vm-hostname-watch.service'));
-    const image = join(workDir, `rootfs${withV6agent ? '' : '-without-v6agent'}.ext4`);
+    for (const [path, text] of Object.entries(variant?.files ?? {})) writeFileSync(join(tree, path), text);
+    const image = join(workDir, `rootfs${withV6agent ? '' : '-without-v6agent'}${variant ? `-${variant.name}` : ''}.ext4`);
     execFileSync('mkfs.ext4', ['-q', '-F', '-L', 'root', '-d', tree, image, '2G']);
     const vmlinux = join(base.dir, 'vmlinux');
     extractVmlinux(join(base.dir, 'vmlinuz'), vmlinux);
