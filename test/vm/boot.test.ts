@@ -13,26 +13,36 @@ import { eui64Address } from '../../agent/model/addr.js';
 import { requireBinary } from '../bin.js';
 import { DHCP6_DNS, DHCP6_RANGE, PREFIX, ROUTER_V6 } from '../lab/lab.js';
 import { DRIVE_DNS, STATIC_ADDRESS } from '../lab/drive.js';
-import { assembleRootfs, baseImage, type Rootfs } from './image.js';
+import { assembleRootfs, baseImage, buildImages, type ImageStack, type Rootfs } from './image.js';
 import { vmGate } from './requirements.js';
 import { accelerator, bootVm, SSH_KEY, type BootResult, type GuestReport, type VmCase } from './vm.js';
 
 const gate = vmGate();
 const BOOT_TIMEOUT_MS = 240_000;
+const IMAGE_TIMEOUT_MS = 1_200_000;
 let work = '';
-let rootfs: Rootfs;
 let accel: 'kvm' | 'tcg' = 'tcg';
 const figures: string[] = [];
+const rootfs = new Map<ImageStack, Rootfs>();
+let built = new Map<ImageStack, number>();
 
-beforeAll(() => {
+beforeAll(async () => {
   if (!gate.run) return;
   requireBinary();
   work = mkdtempSync(join(tmpdir(), 'v6agent-vm-'));
   accel = accelerator();
-  const base = baseImage('ifupdown');
-  rootfs = assembleRootfs(base, work);
-  figures.push(`VM image (ifupdown): ${base.buildMs ? `built in ${(base.buildMs / 1000).toFixed(0)} s` : 'from the cache'}; rootfs assembled with v6agent install --root in ${(rootfs.assembleMs / 1000).toFixed(1)} s; accelerator ${accel}`);
-}, 1_200_000);
+  const t0 = performance.now();
+  built = await buildImages(['ifupdown', 'netplan', 'networkmanager']);
+  figures.push(`VM images: ready in ${((performance.now() - t0) / 1000).toFixed(0)} s (built side by side when missing; accelerator ${accel})`);
+}, IMAGE_TIMEOUT_MS);
+
+/** The stack's image (built once, cached) with this run's v6agent installed; each describe makes its own in beforeAll. */
+function prepare(stack: ImageStack): void {
+  const r = assembleRootfs(baseImage(stack), work);
+  rootfs.set(stack, r);
+  const ms = built.get(stack) ?? 0;
+  figures.push(`VM image (${stack}): ${ms ? `built in ${(ms / 1000).toFixed(0)} s` : 'from the cache'}; rootfs assembled with v6agent install --root in ${(r.assembleMs / 1000).toFixed(1)} s`);
+}
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
@@ -50,10 +60,12 @@ const inRange = (a: string): boolean => {
   return a.startsWith(PREFIX) && last(a) >= last(DHCP6_RANGE[0]) && last(a) <= last(DHCP6_RANGE[1]);
 };
 
-async function boot(c: VmCase): Promise<BootResult> {
-  const result = await bootVm(c, rootfs, accel, BOOT_TIMEOUT_MS);
+async function boot(c: VmCase, stack: ImageStack = 'ifupdown'): Promise<BootResult> {
+  const image = rootfs.get(stack);
+  if (!image) throw new Error(`no ${stack} image: its describe's beforeAll failed`);
+  const result = await bootVm(c, image, accel, BOOT_TIMEOUT_MS);
   const line = /v6agent boot: .*/.exec(result.report.journal)?.[0] ?? 'no journal line';
-  figures.push(`VM ${c.name}: boot to IPv6-ready ${result.report.ready ?? 'never'} s (guest uptime); whole boot + report ${(result.wallMs / 1000).toFixed(1)} s wall\n  ${line}`);
+  figures.push(`VM ${stack} ${c.name}: boot to IPv6-ready ${result.report.ready ?? 'never'} s, host name set ${result.report.hostnameSet ?? 'never'} s (guest uptime); whole boot + report ${(result.wallMs / 1000).toFixed(1)} s wall\n  ${line}`);
   return result;
 }
 
@@ -74,6 +86,8 @@ function expectEveryCase(c: VmCase, r: GuestReport): GuestReport['addr'][number]
 const v6 = (link: GuestReport['addr'][number]) => link.addr_info.filter((a) => a.family === 'inet6' && a.scope === 'global');
 
 describe.runIf(gate.run).sequential('a Debian 12 VM (ifupdown) with v6agent installed boots to what its subnet promises', () => {
+  beforeAll(() => prepare('ifupdown'), IMAGE_TIMEOUT_MS);
+
   it('IPv6-only SLAAC: the EUI-64 address of the MAC, default route via the router link-local, no DHCPv6 client', async () => {
     const c: VmCase = { name: 'slaac', mode: 'slaac', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:00:01' };
     const { report: r, lab } = await boot(c);
@@ -97,8 +111,9 @@ describe.runIf(gate.run).sequential('a Debian 12 VM (ifupdown) with v6agent inst
       const link = expectEveryCase(c, r);
       expect(v6(link).map((a) => a.local)).toContain(eui64Address(PREFIX, c.mac));
       expect(r.route6).toContainEqual(expect.objectContaining({ dst: 'default', gateway: lab.routerLinkLocal }));
-      expect(r.resolv).toContain(`nameserver ${DHCP6_DNS}`);
       expect(lab.dnsmasqLog()).toMatch(/DHCPINFORMATION-REQUEST/);
+      // The subnet's server, stated by the drive and the DHCPv6 reply alike; the enter hook keeps dhclient -6 -S from rewriting the file.
+      expect(r.resolv).toContain(`nameserver ${DHCP6_DNS}`);
     } finally {
       await lab.destroy();
     }
@@ -154,4 +169,115 @@ describe.runIf(gate.run).sequential('a Debian 12 VM (ifupdown) with v6agent inst
       await lab.destroy();
     }
   }, BOOT_TIMEOUT_MS + 60_000);
+
+  it('IPv6-only, no config drive: the host name and key from the metadata service at fe80::a9fe:a9fe (its own port on the link)', async () => {
+    const c: VmCase = { name: 'nodrive', mode: 'slaac', ipv4: false, drive: { metadata: 'on-link' }, mac: 'fa:16:3e:7e:00:07' };
+    const { report: r, lab, metadataRequests } = await boot(c);
+    try {
+      const link = expectEveryCase(c, r);
+      expect(v6(link).map((a) => a.local)).toContain(eui64Address(PREFIX, c.mac));
+      expect(r.route6).toContainEqual(expect.objectContaining({ dst: 'default', gateway: lab.routerLinkLocal, dev: link.ifname }));
+      expect(r.instanceId).toBe(`00000000-0000-4000-8000-${c.mac.replace(/:/g, '')}`);
+      // Asked from the guest's EUI-64 link-local, the only address the server answers.
+      expect(metadataRequests).toContainEqual(expect.objectContaining({ path: '/openstack/latest/meta_data.json', status: 200, remote: `${eui64Address('fe80::', c.mac)}%md0` }));
+      expect(r.journal).not.toMatch(/fallback/);
+    } finally {
+      await lab.destroy();
+    }
+  }, BOOT_TIMEOUT_MS + 60_000);
+});
+
+/** A stack v6agent must find by itself at boot: the apply line names it, and its daemon (only) is running. */
+function expectStack(r: GuestReport, stack: 'netplan' | 'networkmanager', daemon: 'systemd-networkd' | 'NetworkManager'): void {
+  expect(r.journal).toMatch(new RegExp(`v6agent apply: \\S+, ${stack} \\(`));
+  const [networking, networkd, nm] = r.stack.split('\n');
+  expect({ networking, networkd, nm }).toEqual({ networking: 'inactive', networkd: daemon === 'systemd-networkd' ? 'active' : 'inactive', nm: daemon === 'NetworkManager' ? 'active' : 'inactive' });
+}
+
+type Link = GuestReport['addr'][number];
+
+/** Boot `c` on `stack`'s image, check what every case must show, then what this case adds; the lab always goes. */
+async function bootCase(c: VmCase, stack: ImageStack, check: (b: BootResult, link: Link) => void): Promise<void> {
+  const b = await boot(c, stack);
+  try {
+    const link = expectEveryCase(c, b.report);
+    if (stack === 'netplan') expectStack(b.report, 'netplan', 'systemd-networkd');
+    if (stack === 'networkmanager') expectStack(b.report, 'networkmanager', 'NetworkManager');
+    check(b, link);
+  } finally {
+    await b.lab.destroy();
+  }
+}
+
+/** SLAAC: the EUI-64 address of the MAC on `link`, the default route through it via the router's link-local. */
+function expectSlaac(c: VmCase, { report: r, lab }: BootResult, link: Link): void {
+  expect(v6(link).map((a) => a.local)).toContain(eui64Address(PREFIX, c.mac));
+  expect(r.route6).toContainEqual(expect.objectContaining({ dst: 'default', gateway: lab.routerLinkLocal, dev: link.ifname }));
+}
+
+/** DHCPv6-stateful: a /128 leased from dnsmasq's range and no EUI-64 global address; the RA's default route. */
+function expectStateful(c: VmCase, { report: r, lab }: BootResult, link: Link): void {
+  expect(v6(link).find((a) => inRange(a.local))).toMatchObject({ prefixlen: 128 });
+  expect(v6(link).map((a) => a.local)).not.toContain(eui64Address(PREFIX, c.mac));
+  expect(r.route6).toContainEqual(expect.objectContaining({ dst: 'default', gateway: lab.routerLinkLocal, dev: link.ifname }));
+  expect(lab.dnsmasqLog()).toMatch(/DHCPREPLY/);
+}
+
+const LONG = BOOT_TIMEOUT_MS + 60_000;
+
+describe.runIf(gate.run).sequential('a Debian 12 cloud-like VM (netplan → systemd-networkd, systemd-resolved, no ifupdown) boots to what its subnet promises', () => {
+  beforeAll(() => prepare('netplan'), IMAGE_TIMEOUT_MS);
+
+  it('IPv6-only SLAAC: v6agent writes netplan YAML; networkd configures the EUI-64 address, the default route, and resolved the drive DNS', async () => {
+    const c: VmCase = { name: 'np-slaac', mode: 'slaac', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:01:01' };
+    await bootCase(c, 'netplan', (b, link) => {
+      expectSlaac(c, b, link);
+      expect(b.report.networkFiles).toMatch(/^\/etc\/netplan\/90-v6agent\.yaml:/m);
+      expect(b.report.resolved).toContain(DRIVE_DNS);
+      expect(b.report.route4).toEqual([]);
+    });
+  }, LONG);
+
+  it("IPv6-only DHCPv6-stateful: networkd's DHCPv6 client leases a /128 from the range; the RA's default route", async () => {
+    const c: VmCase = { name: 'np-stateful', mode: 'dhcpv6-stateful', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:01:02' };
+    await bootCase(c, 'netplan', (b, link) => expectStateful(c, b, link));
+  }, LONG);
+
+  it('IPv6-only, no config drive: the metadata service reached through the router (radvd announces fe80::a9fe:a9fe/128)', async () => {
+    const c: VmCase = { name: 'np-nodrive', mode: 'slaac', ipv4: false, drive: { metadata: 'routed' }, mac: 'fa:16:3e:7e:01:03' };
+    await bootCase(c, 'netplan', (b, link) => {
+      expectSlaac(c, b, link);
+      expect(b.metadataRequests).toContainEqual(expect.objectContaining({ path: '/openstack/latest/meta_data.json', status: 200, remote: `${eui64Address('fe80::', c.mac)}%br0` }));
+    });
+  }, LONG);
+
+  it('IPv6-only SLAAC on VLAN 100 of the NIC (a trunk port): the VLAN gets the EUI-64 address and the default route, over 8021q', async () => {
+    const c: VmCase = { name: 'np-vlan', mode: 'slaac', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:01:04', vlan: 100 };
+    await bootCase(c, 'netplan', (b, phys) => {
+      const vlan = b.report.addr.find((l) => l.link === phys.ifname);
+      expect(vlan, `a VLAN on ${phys.ifname}`).toBeDefined();
+      expectSlaac(c, b, vlan!);
+      expect(v6(phys)).toEqual([]);
+      expect(b.report.networkFiles).toMatch(/vlans:/);
+    });
+  }, LONG);
+});
+
+describe.runIf(gate.run).sequential('a Debian 12 VM with NetworkManager (no ifupdown) boots to what its subnet promises', () => {
+  beforeAll(() => prepare('networkmanager'), IMAGE_TIMEOUT_MS);
+
+  it('IPv6-only SLAAC: v6agent writes a keyfile; NetworkManager configures the EUI-64 address, the default route and the drive DNS', async () => {
+    const c: VmCase = { name: 'nm-slaac', mode: 'slaac', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:02:01' };
+    await bootCase(c, 'networkmanager', (b, link) => {
+      expectSlaac(c, b, link);
+      expect(b.report.networkFiles).toMatch(/^\/etc\/NetworkManager\/system-connections\/v6agent-\S+\.nmconnection:/m);
+      expect(b.report.resolv).toContain(`nameserver ${DRIVE_DNS}`);
+      expect(b.report.route4).toEqual([]);
+    });
+  }, LONG);
+
+  it("IPv6-only DHCPv6-stateful: NetworkManager's DHCPv6 client leases a /128 from the range; the RA's default route", async () => {
+    const c: VmCase = { name: 'nm-stateful', mode: 'dhcpv6-stateful', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:02:02' };
+    await bootCase(c, 'networkmanager', (b, link) => expectStateful(c, b, link));
+  }, LONG);
 });

@@ -4,15 +4,20 @@
 # OUT/initrd.img. The caller caches OUT by a hash of this script and its
 # arguments; v6agent itself is installed later, per run, with `v6agent install --root`.
 #
-#   build-image.sh OUT STACK       STACK: ifupdown | ifupdown-cloud-init (more stacks come with their renderers)
+#   build-image.sh OUT STACK       STACK: ifupdown | ifupdown-cloud-init | netplan | networkmanager
 set -euo pipefail
 out=$1
 stack=$2
 case "$stack" in
   # ifenslave: what ifupdown's bond-* options need (the stock kernel has the bonding driver).
   ifupdown) stack_pkgs=ifupdown,isc-dhcp-client,ifenslave ;;
-  # The benchmark's image: the same, plus Debian's cloud-init (ConfigDrive datasource only).
+  # The benchmark's image: the same, plus Debian's cloud-init (ConfigDrive, then OpenStack's metadata service).
   ifupdown-cloud-init) stack_pkgs=ifupdown,isc-dhcp-client,cloud-init ;;
+  # What Debian 12's cloud images run: netplan driving systemd-networkd (part of
+  # the systemd package), systemd-resolved, no ifupdown.
+  netplan) stack_pkgs=netplan.io,systemd-resolved ;;
+  # NetworkManager (its internal DHCP client), no ifupdown.
+  networkmanager) stack_pkgs=network-manager,dbus ;;
   *) echo "build-image.sh: unknown stack $stack" >&2; exit 2 ;;
 esac
 pkgs=linux-image-amd64,systemd-sysv,udev,iproute2,procps,kmod,initramfs-tools,zstd,$stack_pkgs
@@ -51,7 +56,11 @@ for u in serial-getty@ttyS0.service getty@tty1.service apt-daily.timer apt-daily
   ln -sf /dev/null "$r/etc/systemd/system/$u"
 done
 if [ -d "$r/etc/cloud/cloud.cfg.d" ]; then
-  printf 'datasource_list: [ConfigDrive, None]\n' >"$r/etc/cloud/cloud.cfg.d/90-v6agent-test.cfg"
+  printf 'datasource_list: [ConfigDrive, OpenStack, None]\n' >"$r/etc/cloud/cloud.cfg.d/90-v6agent-test.cfg"
+fi
+# As Debian's cloud images: networkd enabled, for the configuration netplan generates.
+if [ -x "$r/usr/sbin/netplan" ]; then
+  chroot "$r" systemctl enable systemd-networkd.service systemd-resolved.service
 fi
 # Root with no password is fine: the VM has no console login and no sshd.
 cp "$r"/boot/vmlinuz-* "$2/vmlinuz"

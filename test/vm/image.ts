@@ -6,7 +6,7 @@
  * path) plus the test-only report unit, and packed with `mkfs.ext4 -d` (no loop
  * mounts). Boots use `-snapshot`, so every case starts from the same disk.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { BIN } from '../bin.js';
 export const CACHE = process.env.V6AGENT_VM_CACHE ?? '/var/cache/v6agent-test';
 const SCRIPT = 'test/vm/build-image.sh';
 
-export type ImageStack = 'ifupdown' | 'ifupdown-cloud-init';
+export type ImageStack = 'ifupdown' | 'ifupdown-cloud-init' | 'netplan' | 'networkmanager';
 
 export interface BaseImage {
   readonly dir: string;
@@ -23,19 +23,54 @@ export interface BaseImage {
   readonly buildMs: number;
 }
 
+function imageDir(stack: ImageStack): string {
+  const hash = createHash('sha256').update(readFileSync(SCRIPT)).update(`\0${stack}`).digest('hex').slice(0, 16);
+  return join(CACHE, `${stack}-${hash}`);
+}
+
 /** The cached base image for `stack`, built if missing. */
 export function baseImage(stack: ImageStack): BaseImage {
-  const hash = createHash('sha256').update(readFileSync(SCRIPT)).update(`\0${stack}`).digest('hex').slice(0, 16);
-  const dir = join(CACHE, `${stack}-${hash}`);
+  const dir = imageDir(stack);
   if (existsSync(join(dir, 'rootfs.tar'))) return { dir, buildMs: 0 };
   mkdirSync(CACHE, { recursive: true });
   const t0 = performance.now();
   const r = spawnSync('bash', [SCRIPT, dir, stack], { encoding: 'utf8', timeout: 900_000 });
   if (r.status !== 0) throw new Error(`building the ${stack} VM image failed (${SCRIPT}): ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`);
-  // Images of this stack from older inputs are of no further use (each is ~600 MB).
+  dropStale(stack, dir);
+  return { dir, buildMs: performance.now() - t0 };
+}
+
+/** Images of this stack from older inputs are of no further use (each is ~600 MB). */
+function dropStale(stack: ImageStack, dir: string): void {
   const stale = new RegExp(`^${stack}-[0-9a-f]{16}$`);
   for (const name of readdirSync(CACHE)) if (stale.test(name) && join(CACHE, name) !== dir) rmSync(join(CACHE, name), { recursive: true, force: true });
-  return { dir, buildMs: performance.now() - t0 };
+}
+
+/**
+ * Build the missing base images of `stacks` side by side (mostly downloads and
+ * dpkg: together they take little more than the slowest alone). Returns each
+ * stack's build time (0: from the cache); baseImage then finds them cached.
+ */
+export async function buildImages(stacks: readonly ImageStack[]): Promise<Map<ImageStack, number>> {
+  mkdirSync(CACHE, { recursive: true });
+  const times = new Map<ImageStack, number>();
+  await Promise.all(
+    stacks.map(async (stack) => {
+      const dir = imageDir(stack);
+      if (existsSync(join(dir, 'rootfs.tar'))) return times.set(stack, 0);
+      const t0 = performance.now();
+      const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn('bash', [SCRIPT, dir, stack], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 900_000 });
+        let err = '';
+        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        child.on('close', (c) => resolve({ code: c, stderr: err }));
+      });
+      if (code !== 0) throw new Error(`building the ${stack} VM image failed (${SCRIPT}): ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
+      dropStale(stack, dir);
+      return times.set(stack, performance.now() - t0);
+    }),
+  );
+  return times;
 }
 
 /**
@@ -69,15 +104,27 @@ export function extractVmlinux(bzImage: string, out: string): void {
 /** Prints the guest's state on the second serial port once IPv6 is ready (or 120 s passed), then powers off. */
 const REPORT_SCRIPT = `#!/bin/sh
 # v6agent VM test only: never part of the product.
+ready_now() { ip -6 addr show scope global -tentative | grep -q inet6 && ip -6 route show default | grep -q default; }
 ready=none
 i=0
 while [ $i -lt 1200 ]; do
-  if ip -6 addr show scope global -tentative | grep -q inet6 && ip -6 route show default | grep -q default; then
-    ready=$(cut -d' ' -f1 /proc/uptime); break
-  fi
+  if ready_now; then ready=$(cut -d' ' -f1 /proc/uptime); break; fi
   sleep 0.1; i=$((i+1))
 done
 timeout 120 systemctl is-system-running --wait >/dev/null 2>&1
+# And until networkd / NetworkManager say they have configured the links.
+systemctl -q is-active systemd-networkd.service && /lib/systemd/systemd-networkd-wait-online --ipv6 -o routable --timeout=60 -q
+systemctl -q is-active NetworkManager.service && nm-online -s -q -t 60
+# The network manager that starts after v6agent may take the link over and redo
+# what the kernel did (networkd flushes the kernel's SLAAC address and runs its
+# own): the figure is when the state the report shows was reached.
+if [ "$ready" != none ] && ! ready_now; then
+  ready=none; i=0
+  while [ $i -lt 600 ]; do
+    if ready_now; then ready=$(cut -d' ' -f1 /proc/uptime); break; fi
+    sleep 0.1; i=$((i+1))
+  done
+fi
 sec() { echo "=== $1"; }
 {
   sec ready; echo "$ready"
@@ -87,6 +134,7 @@ sec() { echo "=== $1"; }
   sec route4; ip -j -4 route
   sec resolv; cat /etc/resolv.conf
   sec hostname; hostname
+  sec hostname-set; cat /run/v6agent-vm-hostname-set 2>/dev/null || echo none
   sec etc-hostname; cat /etc/hostname
   sec keys; cat /root/.ssh/authorized_keys
   sec unit; systemctl show v6agent.service -p Result -p ExecMainStatus -p ActiveState
@@ -95,10 +143,41 @@ sec() { echo "=== $1"; }
   sec sysctl; sysctl -a 2>/dev/null | grep -E 'net.ipv6.conf.*(use_tempaddr|addr_gen_mode|accept_ra |autoconf)'
   sec failed; systemctl --failed --no-legend --plain
   sec instance-id; cat /var/lib/v6agent/instance-id
-  sec network-files; grep -H '' /etc/network/interfaces /etc/network/interfaces.d/* 2>/dev/null
+  sec network-files; grep -rH '' /etc/network/interfaces /etc/network/interfaces.d /etc/netplan /etc/systemd/network /run/systemd/network /etc/NetworkManager/system-connections 2>/dev/null
+  sec resolved; resolvectl dns 2>/dev/null
+  sec stack; systemctl is-active networking.service systemd-networkd.service NetworkManager.service 2>/dev/null
+  sec cloud-init; grep -h -E 'ds-identify|datasource|DataSource|hostname' /run/cloud-init/ds-identify.log /var/log/cloud-init.log 2>/dev/null | tail -n 40
   sec end
 } >/dev/ttyS1 2>&1
 systemctl poweroff
+`;
+
+/** What build-image.sh writes to /etc/hostname. */
+const IMAGE_HOSTNAME = 'v6agent-test-image';
+
+/** Records the guest uptime when the host name first changes from the image's (v6agent's or cloud-init's), for the boot bench. */
+const HOSTNAME_WATCH = `#!/bin/sh
+# v6agent VM test only: never part of the product. Builtins only (read), but sleep.
+i=0
+while [ $i -lt 3000 ]; do
+  read -r now </proc/sys/kernel/hostname
+  if [ "$now" != ${IMAGE_HOSTNAME} ]; then read -r up _ </proc/uptime; echo "$up" >/run/v6agent-vm-hostname-set; exit 0; fi
+  sleep 0.05; i=$((i+1))
+done
+`;
+
+const HOSTNAME_UNIT = `[Unit]
+Description=v6agent VM test: note when the host name is set
+DefaultDependencies=no
+After=systemd-remount-fs.service
+Before=sysinit.target cloud-init-local.service v6agent.service
+
+[Service]
+Type=simple
+ExecStart=/usr/local/sbin/v6agent-vm-hostname-watch
+
+[Install]
+WantedBy=sysinit.target
 `;
 
 const REPORT_UNIT = `[Unit]
@@ -122,8 +201,14 @@ export interface Rootfs {
   readonly installOutput: string;
 }
 
-/** Unpack the base, `v6agent install --root` (unless `withV6agent` is false: the benchmark's cloud-init-only image), add the report unit, pack as ext4. */
-export function assembleRootfs(base: BaseImage, workDir: string, withV6agent = true): Rootfs {
+/** Files a variant of an image adds (path in the tree → content), and the name of its disk. */
+export interface Variant {
+  readonly name: string;
+  readonly files: Readonly<Record<string, string>>;
+}
+
+/** Unpack the base, `v6agent install --root` (unless `withV6agent` is false: the benchmark's cloud-init-only image), add the report unit and the variant's files, pack as ext4. */
+export function assembleRootfs(base: BaseImage, workDir: string, withV6agent = true, variant?: Variant): Rootfs {
   const t0 = performance.now();
   const tree = mkdtempSync(join(workDir, 'tree-'));
   try {
@@ -135,7 +220,13 @@ export function assembleRootfs(base: BaseImage, workDir: string, withV6agent = t
     chmodSync(join(tree, 'usr/local/sbin/v6agent-vm-report'), 0o755);
     writeFileSync(join(tree, 'etc/systemd/system/v6agent-vm-report.service'), REPORT_UNIT);
     symlinkSync('/etc/systemd/system/v6agent-vm-report.service', join(tree, 'etc/systemd/system/multi-user.target.wants/v6agent-vm-report.service'));
-    const image = join(workDir, `rootfs${withV6agent ? '' : '-without-v6agent'}.ext4`);
+    writeFileSync(join(tree, 'usr/local/sbin/v6agent-vm-hostname-watch'), HOSTNAME_WATCH);
+    chmodSync(join(tree, 'usr/local/sbin/v6agent-vm-hostname-watch'), 0o755);
+    writeFileSync(join(tree, 'etc/systemd/system/v6agent-vm-hostname-watch.service'), HOSTNAME_UNIT);
+    mkdirSync(join(tree, 'etc/systemd/system/sysinit.target.wants'), { recursive: true });
+    symlinkSync('/etc/systemd/system/v6agent-vm-hostname-watch.service', join(tree, 'etc/systemd/system/sysinit.target.wants/v6agent-vm-hostname-watch.service'));
+    for (const [path, text] of Object.entries(variant?.files ?? {})) writeFileSync(join(tree, path), text);
+    const image = join(workDir, `rootfs${withV6agent ? '' : '-without-v6agent'}${variant ? `-${variant.name}` : ''}.ext4`);
     execFileSync('mkfs.ext4', ['-q', '-F', '-L', 'root', '-d', tree, image, '2G']);
     const vmlinux = join(base.dir, 'vmlinux');
     extractVmlinux(join(base.dir, 'vmlinuz'), vmlinux);

@@ -12,6 +12,8 @@ command -v mkfs.vfat >/dev/null || need+=(dosfstools)
 command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
 command -v xz >/dev/null || need+=(xz-utils)
 command -v zstd >/dev/null || need+=(zstd)
+# The VLAN case's 802.1Q trunk port (test/vm/vlan-trunk.py).
+command -v python3 >/dev/null || need+=(python3)
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "vm: installing ${need[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive

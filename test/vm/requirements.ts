@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { labUnavailable } from '../lab/requirements.js';
 
-const TOOLS = ['qemu-system-x86_64', 'mmdebstrap', 'genisoimage', 'mcopy', 'mkfs.vfat', 'mkfs.ext4', 'xz', 'tar'];
+const TOOLS = ['qemu-system-x86_64', 'mmdebstrap', 'genisoimage', 'mcopy', 'mkfs.vfat', 'mkfs.ext4', 'xz', 'tar', 'python3'];
 
 const missing = (): string[] => TOOLS.filter((t) => spawnSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' }).status !== 0);
 

@@ -4,11 +4,12 @@
  * mode), the config drive made exactly as nova makes it, and the guest's
  * report read back from its second serial port.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Lab, type LabMode } from '../lab/lab.js';
 import { writeLabDrive } from '../lab/drive.js';
+import { MetadataServer, type LoggedRequest } from '../lab/metadata-server.js';
 import type { Rootfs } from './image.js';
 
 export const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH7v6agentVMtestKEYxxxxxxxxxxxxxxxxxxxxxxxxxxx v6agent-vm-test';
@@ -20,19 +21,28 @@ export interface VmCase {
   /** The subnet's nameserver on the drive (default: the lab's DRIVE_DNS). */
   readonly dns?: string;
   readonly ipv4: boolean;
-  /** nova's default: an iso9660 on an IDE cdrom; or vfat on a virtio disk (config_drive_format=vfat). */
-  readonly drive: 'iso9660' | 'vfat';
+  /**
+   * nova's default: an iso9660 on an IDE cdrom; or vfat on a virtio disk
+   * (config_drive_format=vfat); or no drive at all, the instance served by the
+   * lab's metadata server at fe80::a9fe:a9fe, `on-link` (a port of its own)
+   * or `routed` (the router takes it, radvd announces the route).
+   */
+  readonly drive: 'iso9660' | 'vfat' | { readonly metadata: 'on-link' | 'routed' };
   readonly mac: string;
+  /** The subnet on this 802.1Q VLAN of the NIC (a trunk port: test/vm/vlan-trunk.py); the NIC itself has no network. */
+  readonly vlan?: number;
 }
 
 export interface GuestReport {
   /** Guest uptime (s) when a global address was non-tentative and a default route existed. */
   readonly ready: number | undefined;
-  readonly addr: { ifname: string; address: string; addr_info: { family: string; local: string; prefixlen: number; scope: string; temporary?: boolean; tentative?: boolean; dynamic?: boolean }[] }[];
+  readonly addr: { ifname: string; address: string; link?: string; addr_info: { family: string; local: string; prefixlen: number; scope: string; temporary?: boolean; tentative?: boolean; dynamic?: boolean }[] }[];
   readonly route6: { dst: string; gateway?: string; dev: string; protocol?: string }[];
   readonly route4: { dst: string; gateway?: string; dev: string }[];
   readonly resolv: string;
   readonly hostname: string;
+  /** Guest uptime (s) when the host name first changed; undefined if it never did. */
+  readonly hostnameSet: number | undefined;
   readonly keys: string;
   readonly unit: Record<string, string>;
   readonly journal: string;
@@ -40,8 +50,12 @@ export interface GuestReport {
   readonly sysctl: string;
   readonly failed: string;
   readonly instanceId: string;
-  /** /etc/network/interfaces and interfaces.d, each line prefixed with its file name. */
+  /** The network files of every stack (ENI, netplan, networkd, NetworkManager), each line prefixed with its file name. */
   readonly networkFiles: string;
+  /** `resolvectl dns` (systemd-resolved images). */
+  readonly resolved: string;
+  /** Whether networking.service, systemd-networkd.service, NetworkManager.service are active, one per line. */
+  readonly stack: string;
 }
 
 export interface BootResult {
@@ -49,6 +63,8 @@ export interface BootResult {
   readonly wallMs: number;
   readonly lab: Lab;
   readonly console: string;
+  /** What the metadata server answered, for a case without a drive. */
+  readonly metadataRequests: readonly LoggedRequest[];
 }
 
 /** KVM where it really works (vCPUs can be created), else TCG. */
@@ -58,14 +74,51 @@ export function accelerator(): 'kvm' | 'tcg' {
   return r.status === 0 ? 'kvm' : 'tcg';
 }
 
+const instanceUuid = (c: VmCase): string => `00000000-0000-4000-8000-${c.mac.replace(/:/g, '')}`;
+
 function novaMetaData(c: VmCase): object {
-  return { uuid: `00000000-0000-4000-8000-${c.mac.replace(/:/g, '')}`, name: `vm-${c.name}`, hostname: `vm-${c.name}.novalocal`, public_keys: { 'vm-test': SSH_KEY }, keys: [{ name: 'vm-test', type: 'ssh', data: SSH_KEY }] };
+  return { uuid: instanceUuid(c), name: `vm-${c.name}`, hostname: `vm-${c.name}.novalocal`, public_keys: { 'vm-test': SSH_KEY }, keys: [{ name: 'vm-test', type: 'ssh', data: SSH_KEY }] };
+}
+
+/** The instance's meta_data.json and network_data.json, as a drive tree. */
+function instanceTree(c: VmCase, dir: string): string {
+  const tree = writeLabDrive(join(dir, 'drive'), { mode: c.mode, ipv4: c.ipv4, mac: c.mac, ...(c.dns ? { dns: c.dns } : {}) });
+  writeFileSync(join(tree, 'openstack/latest/meta_data.json'), JSON.stringify(novaMetaData(c)));
+  if (c.vlan !== undefined) {
+    // As nova writes a trunk's subport: a vlan link on the physical one, with the networks on the vlan.
+    const file = join(tree, 'openstack/latest/network_data.json');
+    const nd = JSON.parse(readFileSync(file, 'utf8')) as { links: object[]; networks: { link: string }[] };
+    nd.links = [
+      { id: 'tap0', type: 'phy', ethernet_mac_address: c.mac, mtu: null },
+      { id: 'vlan0', type: 'vlan', vlan_link: 'tap0', vlan_id: c.vlan, vlan_mac_address: c.mac, mtu: null },
+    ];
+    for (const n of nd.networks) n.link = 'vlan0';
+    writeFileSync(file, JSON.stringify(nd));
+  }
+  return tree;
+}
+
+const TRUNK = 'test/vm/vlan-trunk.py';
+const TRUNK_PORT = 47001;
+const QEMU_PORT = 47002;
+
+/** The VLAN case's trunk port, in the router namespace; resolves once it listens. */
+async function startTrunk(lab: Lab, vid: number): Promise<ChildProcess> {
+  execFileSync('ip', ['-n', lab.router, 'link', 'set', 'lo', 'up']);
+  const child = spawn('ip', ['netns', 'exec', lab.router, 'python3', TRUNK, TAP, String(vid), String(TRUNK_PORT), String(QEMU_PORT)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('exit', (code) => reject(new Error(`${TRUNK} exited ${code}: ${err.trim()}`)));
+    child.stdout!.once('data', () => resolve());
+  });
+  child.stdout!.resume();
+  return child;
 }
 
 /** The drive as nova's configdrive.py makes it: genisoimage with these exact flags, or mkfs.vfat -n config-2 + copy. */
-function makeDrive(c: VmCase, dir: string): string {
-  const tree = writeLabDrive(join(dir, 'drive'), { mode: c.mode, ipv4: c.ipv4, mac: c.mac, ...(c.dns ? { dns: c.dns } : {}) });
-  writeFileSync(join(tree, 'openstack/latest/meta_data.json'), JSON.stringify(novaMetaData(c)));
+function makeDrive(c: VmCase & { drive: 'iso9660' | 'vfat' }, dir: string): string {
+  const tree = instanceTree(c, dir);
   if (c.drive === 'iso9660') {
     const iso = join(dir, 'cd.iso');
     execFileSync('genisoimage', ['-o', iso, '-ldots', '-allow-lowercase', '-input-charset', 'utf-8', '-l', '-J', '-r', '-V', 'config-2', tree], { stdio: 'pipe' });
@@ -95,6 +148,7 @@ function parseReport(text: string): GuestReport {
     route4: JSON.parse(get('route4') || '[]'),
     resolv: get('resolv'),
     hostname: get('hostname'),
+    hostnameSet: get('hostname-set') === 'none' ? undefined : Number(get('hostname-set')),
     keys: get('keys'),
     unit: Object.fromEntries(get('unit').split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])),
     journal: get('journal'),
@@ -103,17 +157,31 @@ function parseReport(text: string): GuestReport {
     failed: get('failed'),
     instanceId: get('instance-id'),
     networkFiles: get('network-files'),
+    resolved: get('resolved'),
+    stack: get('stack'),
   };
 }
 
 /** Boot the image once for `c`; the lab is left for the caller to inspect and destroy. */
 export async function bootVm(c: VmCase, rootfs: Rootfs, accel: 'kvm' | 'tcg', timeoutMs: number): Promise<BootResult> {
-  const lab = await Lab.create({ mode: c.mode, ipv4: c.ipv4, guestMac: 'fa:16:3e:00:00:fe', tap: TAP, mtu: c.mode === 'static' ? undefined : 1450 });
+  const served = typeof c.drive === 'object' ? c.drive.metadata : undefined;
+  const lab = await Lab.create({ mode: c.mode, ipv4: c.ipv4, guestMac: 'fa:16:3e:00:00:fe', tap: TAP, mtu: c.mode === 'static' ? undefined : 1450, metadataRoute: served !== 'on-link' });
+  let server: MetadataServer | undefined;
+  let trunk: ChildProcess | undefined;
   try {
     const dir = join(lab.dir, 'vm');
     mkdirSync(dir);
-    const drive = makeDrive(c, dir);
-    const driveArgs = c.drive === 'iso9660' ? ['-drive', `file=${drive},media=cdrom,if=ide,readonly=on`] : ['-drive', `file=${drive},if=virtio,format=raw,readonly=on`];
+    let driveArgs: string[] = [];
+    if (served) {
+      const latest = join(instanceTree(c, dir), 'openstack/latest');
+      const read = (f: string): Record<string, unknown> => JSON.parse(readFileSync(join(latest, f), 'utf8'));
+      server = await MetadataServer.start(lab, { ipv6: served, instances: [{ mac: c.mac, meta: read('meta_data.json'), network: read('network_data.json') }] });
+    } else {
+      const drive = makeDrive({ ...c, drive: c.drive as 'iso9660' | 'vfat' }, dir);
+      driveArgs = c.drive === 'iso9660' ? ['-drive', `file=${drive},media=cdrom,if=ide,readonly=on`] : ['-drive', `file=${drive},if=virtio,format=raw,readonly=on`];
+    }
+    if (c.vlan !== undefined) trunk = await startTrunk(lab, c.vlan);
+    const netdev = trunk ? `socket,id=n0,udp=127.0.0.1:${TRUNK_PORT},localaddr=127.0.0.1:${QEMU_PORT}` : `tap,id=n0,ifname=${TAP},script=no,downscript=no`;
     const consoleLog = join(dir, 'console.log');
     const reportLog = join(dir, 'report.log');
     const args = [
@@ -123,9 +191,11 @@ export async function bootVm(c: VmCase, rootfs: Rootfs, accel: 'kvm' | 'tcg', ti
       '-kernel', rootfs.vmlinux, '-initrd', rootfs.initrd,
       // No kvm module in the guest (TCG's emulated SVM makes it load for nothing); quiet console.
       '-append', 'root=/dev/vda rw console=ttyS0 quiet panic=-1 module_blacklist=kvm,kvm_amd,kvm_intel',
+      // What nova's libvirt driver puts in SMBIOS (cloud-init's ds-identify looks for it).
+      '-smbios', `type=1,manufacturer=OpenStack Foundation,product=OpenStack Nova,family=Virtual Machine,uuid=${instanceUuid(c)}`,
       '-drive', `file=${rootfs.image},if=virtio,format=raw,snapshot=on`,
       ...driveArgs,
-      '-netdev', `tap,id=n0,ifname=${TAP},script=no,downscript=no`, '-device', `virtio-net-pci,netdev=n0,mac=${c.mac}`,
+      '-netdev', netdev, '-device', `virtio-net-pci,netdev=n0,mac=${c.mac}`,
       '-serial', `file:${consoleLog}`, '-serial', `file:${reportLog}`,
     ];
     const t0 = performance.now();
@@ -140,6 +210,8 @@ export async function bootVm(c: VmCase, rootfs: Rootfs, accel: 'kvm' | 'tcg', ti
       });
     });
     const wallMs = performance.now() - t0;
+    server?.stop();
+    trunk?.kill();
     const consoleText = existsSync(consoleLog) ? readFileSync(consoleLog, 'utf8') : '';
     // V6AGENT_VM_KEEP=DIR keeps each case's serial console and report, for a look at a slow or failed boot.
     const keep = process.env.V6AGENT_VM_KEEP;
@@ -149,8 +221,10 @@ export async function bootVm(c: VmCase, rootfs: Rootfs, accel: 'kvm' | 'tcg', ti
       throw new Error(`VM ${c.name} did not power off within ${timeoutMs / 1000} s; console tail:\n${consoleText.slice(-3000)}`);
     }
     if (!existsSync(reportLog)) throw new Error(`VM ${c.name}: no report (qemu: ${stderr.trim()}); console tail:\n${consoleText.slice(-3000)}`);
-    return { report: parseReport(readFileSync(reportLog, 'utf8')), wallMs, lab, console: consoleText };
+    return { report: parseReport(readFileSync(reportLog, 'utf8')), wallMs, lab, console: consoleText, metadataRequests: server?.requests ?? [] };
   } catch (e) {
+    server?.stop();
+    trunk?.kill();
     await lab.destroy();
     throw e;
   }
