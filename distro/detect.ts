@@ -1,28 +1,26 @@
-/** Which distro a root is, from its os-release, and which renderer that means. */
+/**
+ * Which distro a root is, from its os-release: it names the cloud user that
+ * gets the keys. The network stack is detected on its own (distro/stack.ts).
+ */
 import { usageError } from '../agent/errors.js';
-import type { Stack } from '../agent/plan/types.js';
 
 export const DISTROS = ['debian', 'ubuntu', 'rhel', 'centos', 'rocky', 'alma', 'fedora'] as const;
 export type DistroName = (typeof DISTROS)[number];
 
-/** The network configuration format a distro family reads. */
-export type NetworkFormat = Extract<Stack, 'eni' | 'ifcfg'>;
-
 export interface Distro {
   readonly name: DistroName;
-  readonly format: NetworkFormat;
   /** The user cloud images of this distro create for the instance's key pair. */
   readonly defaultUser: string;
 }
 
 const TABLE: Readonly<Record<DistroName, Omit<Distro, 'name'>>> = {
-  debian: { format: 'eni', defaultUser: 'debian' },
-  ubuntu: { format: 'eni', defaultUser: 'ubuntu' },
-  rhel: { format: 'ifcfg', defaultUser: 'cloud-user' },
-  centos: { format: 'ifcfg', defaultUser: 'cloud-user' },
-  rocky: { format: 'ifcfg', defaultUser: 'rocky' },
-  alma: { format: 'ifcfg', defaultUser: 'almalinux' },
-  fedora: { format: 'ifcfg', defaultUser: 'fedora' },
+  debian: { defaultUser: 'debian' },
+  ubuntu: { defaultUser: 'ubuntu' },
+  rhel: { defaultUser: 'cloud-user' },
+  centos: { defaultUser: 'cloud-user' },
+  rocky: { defaultUser: 'rocky' },
+  alma: { defaultUser: 'almalinux' },
+  fedora: { defaultUser: 'fedora' },
 };
 
 // os-release ID values → our names.

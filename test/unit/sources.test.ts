@@ -38,13 +38,13 @@ describe('config drive', () => {
 
 describe('distro detection', () => {
   it.each([
-    ['ID=debian', 'debian', 'eni'],
-    ['ID=ubuntu\nID_LIKE=debian', 'ubuntu', 'eni'],
-    ['ID="rocky"\nID_LIKE="rhel centos fedora"', 'rocky', 'ifcfg'],
-    ['ID="almalinux"', 'alma', 'ifcfg'],
-    ['ID=ol\nID_LIKE="fedora"', 'fedora', 'ifcfg'],
-  ])('reads %j', (text, name, format) => {
-    expect(detectDistro(text)).toMatchObject({ name, format });
+    ['ID=debian', 'debian', 'debian'],
+    ['ID=ubuntu\nID_LIKE=debian', 'ubuntu', 'ubuntu'],
+    ['ID="rocky"\nID_LIKE="rhel centos fedora"', 'rocky', 'rocky'],
+    ['ID="almalinux"', 'alma', 'almalinux'],
+    ['ID=ol\nID_LIKE="fedora"', 'fedora', 'fedora'],
+  ])('reads %j', (text, name, defaultUser) => {
+    expect(detectDistro(text)).toMatchObject({ name, defaultUser });
   });
 
   it('knows nothing of other distros', async () => {
