@@ -100,8 +100,7 @@ async function applyLocked(opts: ApplyOptions, root: string, live: boolean, warn
   const observed = probe ? await observe(declared, opts.probeTimeoutMs, warnings) : [];
   // The fallback declares no mode: the router deciding it is the point, not a disagreement to warn about.
   const instance = observed.length ? applyObservations(declared, observed, verdict ? new Warnings() : warnings) : declared;
-  const target = withExistingFiles(bare, filesToRead(instance, bare));
-  const plan = buildPlan(instance, target, warnings);
+  const { target, plan } = planFor(instance, bare, warnings);
 
   const files = opts.dryRun ? previewFiles(root, plan.files, plan.removals, warnings) : await writeFiles(root, plan.files, new Date().toISOString().replace(/[:.]/g, '-'), plan.removals, warnings);
   const doLive = live && !opts.dryRun;
@@ -152,9 +151,8 @@ export function applyReport(r: {
   };
 }
 
-/** The target facts and the plan for `instance`: shared by apply and apply --boot. */
-export async function planFor(instance: Instance, root: string, live: boolean, opts: { distro?: string | undefined; stack?: string | undefined }, warnings: Warnings): Promise<{ target: Target; plan: Plan }> {
-  const bare = await readTarget(root, live, opts.distro, opts.stack);
+/** The plan for `instance` on a target read once (readTarget): shared by apply and apply --boot. */
+export function planFor(instance: Instance, bare: Target, warnings: Warnings): { target: Target; plan: Plan } {
   const target = withExistingFiles(bare, filesToRead(instance, bare));
   return { target, plan: buildPlan(instance, target, warnings) };
 }

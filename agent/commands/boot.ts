@@ -28,6 +28,7 @@ import type { Instance } from '../model/instance.js';
 import type { Sysctl } from '../plan/types.js';
 import { bootPlan, INSTANCE_ID_PATH, parseInstanceId } from '../plan/perInstance.js';
 import { waitForBootSources, type BootWait } from '../sources/bootWait.js';
+import { readTarget } from '../sources/target.js';
 import { recoverJournal, STATE_DIR } from '../apply/journal.js';
 import { takeLock } from '../apply/lock.js';
 import { loadForApply } from './applySources.js';
@@ -37,6 +38,7 @@ import { bringLinksUp } from '../apply/links.js';
 import { afterWrite } from '../apply/reload.js';
 import type { InterfaceReport } from '../ra/observe.js';
 import { applyReport, formatApplyReport, LIVE_LOCK, LOCK_WAIT_MS, observe, osRefusal, planFor, saveCache, type ApplyReport } from './apply.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface BootOptions {
   readonly configDrive: string | undefined;
@@ -99,8 +101,6 @@ function readStoredId(): string | undefined {
 
 type Found = { readonly kind: 'drive'; readonly wait: BootWait } | { readonly kind: 'service'; readonly wait: BootWait; readonly instance: Instance; readonly verdict: string | undefined };
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /**
  * The config drive if it appears within the drive wait; after a short grace
  * without one, the metadata service is asked at the same time, within what is
@@ -138,8 +138,8 @@ async function ipv6Links(instance: Instance, warnings: Warnings): Promise<LiveRe
   const wanted = new Set(instance.interfaces.filter((i) => i.ipv6).map((i) => i.name));
   if (wanted.size === 0) return [];
   try {
-    const { dumpLinks } = await import('../ra/kernel.js');
-    return bringLinksUp(dumpLinks().filter((l) => wanted.has(l.name)), warnings);
+    const { readLinks } = await import('../facts/netlink.js');
+    return bringLinksUp(readLinks().filter((l) => wanted.has(l.name)), warnings);
   } catch (e) {
     warnings.add('links', `cannot list links (${(e as Error).message.split('\n')[0]}); none brought up for the probe`);
     return [];
@@ -171,8 +171,10 @@ async function bootLocked(opts: BootOptions, warnings: Warnings): Promise<BootRe
 
   const declared = found.kind === 'drive' ? await loadInstance(opts.configDrive, names(), warnings) : found.instance;
   const verdict = found.kind === 'service' ? found.verdict : undefined;
-  // Sysctls before any link comes up (warnings of this first plan are repeated by the final one).
-  const early = (await planFor(declared, '/', true, opts, new Warnings())).plan;
+  // The target (stack detection, passwd, …) once; its plan twice: first for the sysctls,
+  // which must be set before any link comes up (its warnings are repeated by the final one).
+  const bare = await readTarget('/', true, opts.distro, opts.stack);
+  const early = planFor(declared, bare, new Warnings()).plan;
   const earlySysctls = applySysctls(presentOnly(early.sysctls), warnings);
   const tProbe = performance.now();
   const links = opts.probe ? await ipv6Links(declared, warnings) : [];
@@ -182,7 +184,7 @@ async function bootLocked(opts: BootOptions, warnings: Warnings): Promise<BootRe
   const instance = observed.length ? applyObservations(declared, observed, verdict ? new Warnings() : warnings) : declared;
 
   const tWrite = performance.now();
-  const { target, plan: full } = await planFor(instance, '/', true, opts, warnings);
+  const { target, plan: full } = planFor(instance, bare, warnings);
   if (instance.uuid === undefined && !verdict) warnings.add('meta_data.json', 'no uuid: the host name and SSH keys are applied at every boot');
   const { plan, newInstance } = bootPlan(full, instance.uuid, readStoredId());
   const files = await writeFiles('/', plan.files, new Date().toISOString().replace(/[:.]/g, '-'), plan.removals, warnings);

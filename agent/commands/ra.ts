@@ -5,10 +5,10 @@
  */
 import { V6Error, ExitCode } from '../errors.js';
 import { interfaceName } from '../model/names.js';
-import { readAddresses, readRoutes, type Addr, type Route } from '../facts/netlink.js';
+import { readAddresses, readLinks, readRoutes, type Addr, type Route } from '../facts/netlink.js';
 import { kernelRaFacts, type KernelRaFacts } from '../facts/raKernel.js';
 import { readSysctl, sysctlNumber } from '../facts/sysctl.js';
-import { dumpLinks, kernelView, type KernelLink, type KernelView } from '../ra/kernel.js';
+import { kernelView, type KernelLink, type KernelView } from '../ra/kernel.js';
 import { modeOfRouters, routerFromRa, type InterfaceReport, type RouterReport } from '../ra/observe.js';
 import { probeRouters } from '../ra/wire.js';
 
@@ -53,7 +53,7 @@ function kernelFacts(links: readonly KernelLink[], addresses: readonly Addr[], r
 
 export function observeRouters(opts: RaOptions): InterfaceReport[] {
   const t0 = performance.now();
-  const links = dumpLinks();
+  const links = readLinks();
   for (const name of opts.ifaces) {
     if (!interfaceName(name)) throw new V6Error(`${JSON.stringify(name)} is not an interface name`, ExitCode.usage);
     if (opts.missing === 'error' && !links.some((l) => l.name === name)) throw new V6Error(`${name}: no such interface with IPv6`, ExitCode.badInput);
