@@ -4,6 +4,7 @@
  * promise either. Polled (there is no netlink event for "done"), bounded.
  */
 import { spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Usable {
   readonly iface: string;
@@ -28,8 +29,6 @@ export function usableNow(iface: string): { address: string | undefined; gateway
   const [route] = ipJson(['-6', 'route', 'show', 'default', 'dev', iface]);
   return { address: addr?.local, gateway: route ? (route.gateway ?? 'on-link') : undefined };
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function waitUsable(ifaces: readonly string[], timeoutMs: number): Promise<Usable[]> {
   const t0 = performance.now();

@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findLabelledDevices, findMountedDrive } from './configDrive.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface BootWait {
   /** The drive was found (mounted, or a device labelled config-2, any case). */
@@ -38,8 +39,6 @@ export function unsettledNics(sysClassNet = '/sys/class/net', udevRun = '/run/ud
     }
   });
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Wait up to `timeoutMs` for the config drive and for udev to settle the NICs, polling every 50 ms. */
 export async function waitForBootSources(timeoutMs: number, given: string | undefined): Promise<BootWait> {

@@ -13,6 +13,7 @@ import type { RetryPolicy } from './http.js';
 import { fetchService, ipv4Endpoint, ipv6Endpoint, ServiceFailure, type FetchContext } from './metadataService.js';
 import { addTemporaryRoute, bringLinkUp, checkLinkLocal, ethernetInterfaces, hasIpv4Route, hasMetadataRoute, kernelRouters, probeMetadataRoutes, type Candidate, type LinkCheck, type RouterHint } from './serviceLink.js';
 import { formatAttempt, Timeline } from './timeline.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 
 export interface DiscoverOptions {
@@ -177,7 +178,7 @@ async function raceIpv6(opts: DiscoverOptions, timeline: Timeline, deadline: num
 }
 
 async function tryInterface(c: Candidate, link: LinkCheck, delayMs: number, hint: RouterHint | undefined, timeline: Timeline, deadline: number, signal: AbortSignal): Promise<SourceDocuments> {
-  if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+  if (delayMs) await sleep(delayMs);
   if (signal.aborted) throw new Error('aborted');
   let start = timeline.now();
   const notIdentified = link.notEui64 ? `the port was not identified: ${link.notEui64}` : undefined;

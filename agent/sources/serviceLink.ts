@@ -12,6 +12,7 @@ import { eui64Address } from '../model/addr.js';
 import { formatIpv6 } from '../model/ipv6Text.js';
 import { interfaceName, parseMac } from '../model/names.js';
 import { METADATA_V6 } from './metadataService.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Candidate {
   readonly name: string;
@@ -103,7 +104,7 @@ export async function checkLinkLocal(c: Candidate, opts: { mutate: boolean; wait
   const until = performance.now() + opts.waitMs;
   let lls = linkLocals(c.name);
   while (performance.now() < until && (lls.length === 0 || lls.every((l) => l.tentative && !l.dadFailed))) {
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     lls = linkLocals(c.name);
   }
   const own = lls.find((l) => l.address === eui);
