@@ -55,3 +55,10 @@ export const INITSCRIPTS: DhclientConventions = {
 export function dhclientConventions(stack: Stack): DhclientConventions | undefined {
   return stack === 'eni' ? IFUPDOWN : stack === 'ifcfg' ? INITSCRIPTS : undefined;
 }
+
+/** The dhclient -6 the stack's ifup would run for `kind`, as argv; `-nw` so a stateful client never blocks us. */
+export function dhclientStart(c: DhclientConventions, iface: string, kind: Dhcpv6Kind, configFile?: string): string[] {
+  const nowait = kind === 'stateful' ? ['-nw'] : [];
+  const cf = configFile ? ['-cf', configFile] : [];
+  return ['dhclient', '-6', ...c.options(kind), ...nowait, ...cf, '-pf', c.pidFile(iface), '-lf', c.leaseFile(iface), ...c.extra(iface), iface];
+}

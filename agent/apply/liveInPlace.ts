@@ -12,7 +12,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Warnings } from '../errors.js';
 import type { Interface } from '../model/instance.js';
 import { dhcpv6Client, hasStaticAddress, type Dhcpv6Client } from '../model/modes.js';
-import type { DhclientConventions, Dhcpv6Kind } from '../../distro/dhcpv6Client.js';
+import { dhclientStart, type DhclientConventions, type Dhcpv6Kind } from '../../distro/dhcpv6Client.js';
 import type { LiveResult } from './live.js';
 import { runTool } from './tool.js';
 
@@ -20,13 +20,6 @@ import { runTool } from './tool.js';
 export interface RunningClient {
   readonly pid: number;
   readonly kind: Dhcpv6Kind;
-}
-
-/** The dhclient -6 the stack's ifup would run for `kind`, as argv; `-nw` so a stateful client never blocks us. */
-export function dhclientStart(c: DhclientConventions, iface: string, kind: Dhcpv6Kind, configFile?: string): string[] {
-  const nowait = kind === 'stateful' ? ['-nw'] : [];
-  const cf = configFile ? ['-cf', configFile] : [];
-  return ['dhclient', '-6', ...c.options(kind), ...nowait, ...cf, '-pf', c.pidFile(iface), '-lf', c.leaseFile(iface), ...c.extra(iface), iface];
 }
 
 /** The running DHCPv6 client of `iface` per the stack's pid file, and what kind it is. */

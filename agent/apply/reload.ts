@@ -9,11 +9,11 @@ import type { Instance } from '../model/instance.js';
 import { usesAutoconf } from '../model/modes.js';
 import type { Stack } from '../plan/types.js';
 import type { LiveResult, ReloadAction } from './live.js';
-import { hasIfreload, reloadInPlace } from './liveInPlace.js';
+import { ensureDhcpv6InPlace, hasIfreload, reloadInPlace } from './liveInPlace.js';
 import { reloadNm, type NmProfile } from './liveNm.js';
 import { pidAlive } from '../../distro/stack.js';
 import { NM_DEFAULTS, nmProfilePath } from '../../distro/networkmanager.js';
-import { IFUPDOWN, INITSCRIPTS } from '../../distro/dhcpv6Client.js';
+import { dhclientConventions, IFUPDOWN, INITSCRIPTS, type Dhcpv6Kind } from '../../distro/dhcpv6Client.js';
 import { runTool } from './tool.js';
 import { waitUsable, type Usable } from './usable.js';
 import type { FileResult } from './write.js';
@@ -115,6 +115,20 @@ export async function reloadLive(stack: Stack, instance: Instance, files: readon
   const usable = await waitUsable(names, waitMs);
   for (const u of usable) if (!u.usable) warnings.add(u.iface, `IPv6 not usable after ${(waitMs / 1000).toFixed(0)} s (${u.address ? `address ${u.address}` : 'no non-tentative global address'}, ${u.gateway ? `default via ${u.gateway}` : 'no default route'})`);
   return { actions, usable, notes };
+}
+
+/**
+ * doctor --fix: the DHCPv6 client `want` needs on `iface`, live, as its stack
+ * runs it. ifupdown and initscripts: the client their ifup starts (the
+ * in-place reloader, so their ifdown stops it); with no stack detected,
+ * ifupdown's conventions. The daemons run DHCPv6 themselves as the RA's M/O
+ * flags say: they re-apply the interface's configuration, in place.
+ */
+export function ensureDhcpv6(stack: Stack | undefined, iface: string, want: Dhcpv6Kind, warnings: Warnings): LiveResult[] {
+  const conventions = dhclientConventions(stack ?? 'eni');
+  if (conventions) return ensureDhcpv6InPlace(conventions, iface, want, warnings);
+  const nmRuns = stack === 'networkmanager' || (stack === 'netplan' && pidAlive('/run/NetworkManager/NetworkManager.pid', 'NetworkManager') !== undefined);
+  return nmRuns ? [runTool(iface, ['nmcli', '--wait', '30', 'device', 'reapply', iface], warnings, 60_000)] : reloadNetworkd([iface], warnings);
 }
 
 const NETPLAN_NM = '/run/NetworkManager/system-connections';

@@ -18,6 +18,7 @@ import { inRoot, resolvOwner } from '../sources/target.js';
 import type { Facts, FileFact, InterfaceFacts, LiveFacts } from './types.js';
 import type { MetadataAnswer } from './metadataProbe.js';
 import { SYSCTL_DIRS } from './checks/sysctlFiles.js';
+import { detectStack } from '../../distro/stack.js';
 
 export interface GatherOptions {
   readonly ifaces: readonly string[];
@@ -164,6 +165,7 @@ export async function gatherFacts(opts: GatherOptions): Promise<Facts> {
   const declared = await readDeclared(opts, live);
   return {
     root,
+    stack: await detectStack(root, live).then((c) => c.stack, () => undefined),
     // With no config drive, the metadata service is where the instance comes from: ask it (live, when probing).
     live: live ? await readLive(opts, opts.probe && declared.instance === undefined) : undefined,
     declared: declared.instance,

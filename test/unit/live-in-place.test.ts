@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Interface } from '../../agent/model/instance.js';
 import type { Ipv6Mode } from '../../agent/model/modes.js';
-import { dhclientStart, dhcpv6Steps, inPlaceSteps, runningClient } from '../../agent/apply/liveInPlace.js';
+import { dhcpv6Steps, inPlaceSteps, runningClient } from '../../agent/apply/liveInPlace.js';
 import { changedInterfaces } from '../../agent/apply/reload.js';
-import { IFUPDOWN, INITSCRIPTS, dhclientConventions, type DhclientConventions } from '../../distro/dhcpv6Client.js';
+import { IFUPDOWN, INITSCRIPTS, dhclientConventions, dhclientStart, type DhclientConventions } from '../../distro/dhcpv6Client.js';
 
 function iface(mode: Ipv6Mode, name = 'eth0'): Interface {
   return {
