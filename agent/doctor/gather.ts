@@ -19,6 +19,7 @@ import type { Facts, FileFact, InterfaceFacts, LiveFacts } from './types.js';
 import type { MetadataAnswer } from './metadataProbe.js';
 import { SYSCTL_DIRS } from './checks/sysctlFiles.js';
 import { detectStack } from '../../distro/stack.js';
+import type { Stack } from '../plan/types.js';
 
 export interface GatherOptions {
   readonly ifaces: readonly string[];
@@ -30,6 +31,8 @@ export interface GatherOptions {
   readonly probeTimeoutMs: number;
   /** Check as if there were no config drive: ask the IPv6 metadata service instead. */
   readonly noConfigDrive?: boolean;
+  /** The network stack instead of the detected one (--stack). */
+  readonly stack?: Stack;
 }
 
 const FILE_DIRS = [
@@ -165,7 +168,7 @@ export async function gatherFacts(opts: GatherOptions): Promise<Facts> {
   const declared = await readDeclared(opts, live);
   return {
     root,
-    stack: await detectStack(root, live).then((c) => c.stack, () => undefined),
+    stack: opts.stack ?? (await detectStack(root, live).then((c) => c.stack, () => undefined)),
     // With no config drive, the metadata service is where the instance comes from: ask it (live, when probing).
     live: live ? await readLive(opts, opts.probe && declared.instance === undefined) : undefined,
     declared: declared.instance,
