@@ -26,11 +26,11 @@ interface Done {
   readonly status: FixResult['status'];
 }
 
-/** The tools' results as one action line and status: failed if any step failed. */
-function summarize(results: readonly LiveResult[], written?: FileResult): Pick<Done, 'action' | 'status'> {
+/** The tools' results as one action line and status: failed if any step failed, saying why (the tools' warnings). */
+function summarize(results: readonly LiveResult[], why: readonly string[], written?: FileResult): Pick<Done, 'action' | 'status'> {
   const failed = results.find((r) => r.status === 'failed');
   const steps = [...(written ? [`${written.path} ${written.status}`] : []), ...results.map((r) => r.to)];
-  return { action: `${steps.join('; ')}${failed ? ' (failed; see the warning)' : ''}`, status: failed ? 'failed' : results.length || written?.status === 'changed' ? 'changed' : 'unchanged' };
+  return { action: `${steps.join('; ')}${failed ? ` (failed: ${why.join('; ') || 'no reason given'})` : ''}`, status: failed ? 'failed' : results.length || written?.status === 'changed' ? 'changed' : 'unchanged' };
 }
 
 /** What a commit did, and the interfaces whose information-only DHCPv6 exchange it ran, answered. */
@@ -38,6 +38,8 @@ async function commit(facts: Facts, plan: RepairPlan, informed: string[] = []): 
   const root = facts.root;
   const done: Done[] = [];
   const warnings = new Warnings();
+  // The warnings a step added: the report has no warning list, so a failure says its reason in its action.
+  const since = (n: number): string[] => warnings.list.slice(n).map((w) => w.message);
   const live = applySysctls(plan.sysctls, warnings);
   // One all-or-nothing commit for every file: sysctl.d and networkd drop-ins.
   const files = [...plan.files, ...plan.networkd.map((n) => n.file)];
@@ -52,18 +54,21 @@ async function commit(facts: Facts, plan: RepairPlan, informed: string[] = []): 
   });
   // Stack settings before addresses: a stack still set to privacy would add back what is deleted.
   for (const n of plan.nm) {
-    const r = summarize(nmModify(n.profile, n.settings, warnings));
+    const mark = warnings.list.length;
+    const r = summarize(nmModify(n.profile, n.settings, warnings), since(mark));
     for (const finding of n.findings) done.push({ finding, ...r });
   }
   const changedDropins = plan.networkd.filter((n) => written.find((w) => w.path === n.file.path)?.status !== 'unchanged');
   if (changedDropins.length) {
     const ifaces = [...new Set(changedDropins.map((n) => n.iface).filter((i): i is string => i !== null))];
+    const mark = warnings.list.length;
     const results = reloadNetworkd(ifaces, warnings);
-    for (const n of plan.networkd) for (const finding of n.findings) done.push({ finding, ...summarize(results, written.find((w) => w.path === n.file.path)) });
+    for (const n of plan.networkd) for (const finding of n.findings) done.push({ finding, ...summarize(results, since(mark), written.find((w) => w.path === n.file.path)) });
   }
   for (const d of plan.dhcpv6) {
+    const mark = warnings.list.length;
     const results = ensureDhcpv6(facts.stack, d.iface, d.client, warnings);
-    done.push({ finding: d.finding, ...summarize(results) });
+    done.push({ finding: d.finding, ...summarize(results, since(mark)) });
     const last = results.at(-1);
     if (d.client === 'information-only' && last?.to.startsWith('dhclient -6') && results.every((r) => r.status === 'changed')) informed.push(d.iface);
   }
