@@ -29,8 +29,8 @@ export interface IfcfgGuest {
   readonly drive: string;
 }
 
-/** The guest brought up as initscripts would from cloud-init's ifcfg-eth0; its link-local address is usable. */
-export async function ifcfgGuest(mode: LabMode, mac: string, { onTestFinished }: TestContext): Promise<IfcfgGuest> {
+/** The guest brought up as initscripts would from cloud-init's ifcfg-eth0 (plus `extra` lines); its link-local address is usable. */
+export async function ifcfgGuest(mode: LabMode, mac: string, { onTestFinished }: TestContext, extra: readonly string[] = []): Promise<IfcfgGuest> {
   // DHCPv6-stateful as Neutron serves it: the port's fixed IP (the drive's address) for this MAC.
   const lab = await Lab.create({ mode, ipv4: false, guestMac: mac, dhcp6FixedAddress: STATEFUL_ADDRESS });
   onTestFinished(() => lab.destroy());
@@ -39,7 +39,7 @@ export async function ifcfgGuest(mode: LabMode, mac: string, { onTestFinished }:
   // initscripts is detected by this file; the seed's enabled networking.service (an ifupdown image) goes.
   writeFileSync(join(scripts, 'network-functions'), '# initscripts network-functions (stand-in: nothing here sources it)\n');
   rmSync(join(lab.guestRoot, 'etc/systemd/system/multi-user.target.wants/networking.service'));
-  writeFileSync(join(scripts, 'ifcfg-eth0'), cloudInitIfcfg(mac));
+  writeFileSync(join(scripts, 'ifcfg-eth0'), cloudInitIfcfg(mac) + extra.map((l) => `${l}\n`).join(''));
   writeFileSync(join(lab.guestRoot, 'etc/os-release'), 'NAME="CentOS Linux"\nVERSION="7 (Core)"\nID="centos"\nID_LIKE="rhel fedora"\nVERSION_ID="7"\n');
   writeFileSync(join(lab.guestRoot, 'etc/resolv.conf'), '# from the image\n');
   mkdirSync(join(lab.dir, 'varlib/dhclient'));

@@ -92,6 +92,22 @@ describe.runIf(gate.run).concurrent('live apply (runcmd) on RHEL ifcfg fixes the
     expect(existsSync(join(g.lab.dir, PID_FILE))).toBe(false);
   });
 
+  it("SLAAC brought up from cloud-init's ifcfg with DHCPV6C=yes: the stateful client ifup-eth started, soliciting a server that is not there, is stopped through its pid file", async (ctx) => {
+    const { expect } = ctx;
+    const g = await ifcfgGuest('slaac', 'fa:16:3e:11:e2:05', ctx, ['DHCPV6C=yes']);
+    // What ifup-eth runs for DHCPV6C=yes (there, in the foreground until -1 gives up; -nw here so the test goes on).
+    await g.lab.inGuest(['dhclient', '-6', '-1', '-nw', '-lf', '/var/lib/dhclient/dhclient6-eth0.leases', '-pf', '/var/run/dhclient6-eth0.pid', 'eth0']);
+    const pid = Number(readFileSync(join(g.lab.dir, PID_FILE), 'utf8'));
+    expect(alive(pid)).toBe(true);
+    const conn = await openConnection(g.lab, `${g.lab.routerLinkLocal}%eth0`);
+
+    const report = JSON.parse(await applyIfcfg(g, '--json')) as Report;
+    expect(steps(report)).toEqual(['changed dhclient -6 -r -pf /var/run/dhclient6-eth0.pid -lf /var/lib/dhclient/dhclient6-eth0.leases eth0', expect.stringMatching(/^changed router solicitation/)]);
+    await waitFor('the stateful client to exit', async () => alive(pid), (a) => !a);
+    expect(report.reload!.usable).toEqual([expect.objectContaining({ iface: 'eth0', usable: true, address: eui64Address(PREFIX, g.mac) })]);
+    expect(await conn.roundTrip('still-there')).toBe(true);
+  });
+
   it('doctor --fix on a stateless guest with no DHCPv6 client: the information-only exchange runs as initscripts would and the DHCPv6 DNS appears', async (ctx) => {
     const { expect } = ctx;
     const g = await ifcfgGuest('dhcpv6-stateless', 'fa:16:3e:11:e2:04', ctx);
