@@ -7,7 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, V6Error, formatWarning, type Warning } from './errors.js';
 import { err, out } from './output.js';
 import { versionLine } from './buildInfo.js';
-import { STACKS } from './plan/types.js';
+import { STACKS, type Stack } from './plan/types.js';
 import { SOURCE_CHOICES, type SourceChoice } from './model/discovery.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -192,6 +192,7 @@ Examples:
     .option('--no-config-drive', 'check as if there were no config drive: ask the IPv6 metadata service instead')
     .option('--no-probe', 'do not send Router Solicitations or ask the metadata service')
     .option('--probe-timeout <seconds>', 'how long to wait for routers', '2')
+    .addOption(new Option('--stack <name>', 'network stack to check and fix through instead of the detected one').choices(STACKS))
     .addHelpText('after', `
 Exit codes: 0 nothing failed, 1 something failed, 2 could not run.
 
@@ -200,13 +201,14 @@ Examples:
   v6agent doctor eth0 --json                       for scripts
   v6agent doctor --format prometheus              node_exporter textfile-collector metrics, for fleets
   v6agent doctor --root /srv/image                 the files of an image tree
-  v6agent doctor --fix                             repair, then report before → after`)
-    .action(async (ifaces: string[], o: { format: string; json: boolean; fix: boolean; root?: string; configDrive?: string | false; probe: boolean; probeTimeout: string }) => {
+  v6agent doctor --fix                             repair, then report before → after
+  v6agent doctor --fix --stack ifcfg               start a missing DHCPv6 client as initscripts would`)
+    .action(async (ifaces: string[], o: { format: string; json: boolean; fix: boolean; root?: string; configDrive?: string | false; probe: boolean; probeTimeout: string; stack?: Stack }) => {
       const probeTimeoutMs = parseSeconds('--probe-timeout', o.probeTimeout);
       if (o.root !== undefined && ifaces.length) throw new V6Error('--root checks files only: name no interfaces', ExitCode.usage);
       const { runDoctor, exitCodeOf } = await import('./commands/doctor.js');
       const format = await import('./doctor/format.js');
-      const report = await runDoctor({ ifaces, root: o.root, configDrive: o.configDrive || undefined, noConfigDrive: o.configDrive === false, probe: o.probe, probeTimeoutMs, fix: o.fix });
+      const report = await runDoctor({ ifaces, root: o.root, configDrive: o.configDrive || undefined, noConfigDrive: o.configDrive === false, probe: o.probe, probeTimeoutMs, fix: o.fix, stack: o.stack });
       const kind = o.json ? 'json' : o.format;
       if (kind === 'json') out(format.reportJson(report));
       else if (kind === 'prometheus') out(format.reportPrometheus(report, Date.now()));

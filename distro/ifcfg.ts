@@ -20,6 +20,7 @@
 import type { Instance, Interface } from '../agent/model/instance.js';
 import { dhcpv6Client, hasStaticAddress } from '../agent/model/modes.js';
 import type { NetworkPlan, PlannedFile } from '../agent/plan/types.js';
+import { INFORMATION_ONLY_OPTION } from './dhcpv6Client.js';
 import { modeSummary } from './summary.js';
 import { render, type Context } from './template.js';
 import template from '../templates/ifcfg.tmpl';
@@ -79,7 +80,7 @@ function ifcfgContext(iface: Interface, dnsFrom: Instance | undefined): Context 
     // With IPV6_AUTOCONF=no initscripts sets accept_ra=0; a static port still wants the RA's MTU and routes.
     ipv6_force_accept_ra: v6static ? 'yes' : undefined,
     dhcpv6c: dhcp6 === 'none' ? undefined : 'yes',
-    dhcpv6c_options: dhcp6 === 'information-only' ? '-S' : undefined,
+    dhcpv6c_options: dhcp6 === 'information-only' ? INFORMATION_ONLY_OPTION : undefined,
     ipv6addr: first6 ? `${first6.address}/${first6.prefix}` : undefined,
     ipv6addr_secondaries: more6.length ? more6.map((a) => `${a.address}/${a.prefix}`).join(' ') : undefined,
     ipv6_defaultgw: v6static?.gateway ? ipv6DefaultGw(v6static.gateway, iface.name) : undefined,

@@ -9,10 +9,11 @@ import type { Instance } from '../model/instance.js';
 import { usesAutoconf } from '../model/modes.js';
 import type { Stack } from '../plan/types.js';
 import type { LiveResult, ReloadAction } from './live.js';
-import { hasIfreload, reloadEniInterface } from './liveEni.js';
+import { ensureDhcpv6InPlace, hasIfreload, reloadInPlace } from './liveInPlace.js';
 import { reloadNm, type NmProfile } from './liveNm.js';
 import { pidAlive } from '../../distro/stack.js';
 import { NM_DEFAULTS, nmProfilePath } from '../../distro/networkmanager.js';
+import { dhclientConventions, IFUPDOWN, INITSCRIPTS, type Dhcpv6Kind } from '../../distro/dhcpv6Client.js';
 import { runTool } from './tool.js';
 import { waitUsable, type Usable } from './usable.js';
 import type { FileResult } from './write.js';
@@ -48,16 +49,17 @@ export interface LiveReload {
 
 /**
  * The interfaces whose configuration changed: a changed file that names one
- * (`…-IF.network`, `v6agent-IF.nmconnection`, `60-v6agent-IF.conf`) is that
- * one's; any other changed network file (netplan's single YAML, a removed
- * cloud-init file) may concern them all.
+ * (`…-IF.network`, `v6agent-IF.nmconnection`, `60-v6agent-IF.conf`, `ifcfg-IF`,
+ * `route6-IF`) is that one's; any other changed network file (netplan's single
+ * YAML, a removed cloud-init file) may concern them all.
  */
 export function changedInterfaces(stack: Stack, names: readonly string[], files: readonly FileResult[], sysctlsChanged: boolean): string[] {
   const relevant = files.filter((f) => f.status !== 'unchanged' && (NETWORK_DIRS[stack].some((d) => f.path.startsWith(d)) || f.path.startsWith('/etc/sysctl.d/')));
   if (sysctlsChanged && !relevant.some((f) => f.path.startsWith('/etc/sysctl.d/'))) return [...names];
   const named = (path: string): string | undefined => {
     const base = path.slice(path.lastIndexOf('/') + 1);
-    return names.find((n) => base.includes(`-${n}.`));
+    // The longest name that fits: `ifcfg-eth0.100` is the VLAN's, not eth0's.
+    return names.filter((n) => base.includes(`-${n}.`) || base.endsWith(`-${n}`)).sort((a, b) => b.length - a.length)[0];
   };
   if (relevant.some((f) => !named(f.path) && !f.path.startsWith('/etc/sysctl.d/'))) return [...names];
   return names.filter((n) => relevant.some((f) => named(f.path) === n));
@@ -84,7 +86,7 @@ export async function reloadLive(stack: Stack, instance: Instance, files: readon
   switch (stack) {
     case 'eni':
       if (hasIfreload()) actions.push(runTool('ifreload', ['ifreload', '-a'], warnings, 60_000));
-      else for (const iface of ifaces) actions.push(...reloadEniInterface(iface, warnings));
+      else for (const iface of ifaces) actions.push(...reloadInPlace(IFUPDOWN, iface, warnings));
       break;
     case 'networkmanager':
       nm(names.map((iface) => ({ iface, path: nmProfilePath(iface) })));
@@ -104,7 +106,8 @@ export async function reloadLive(stack: Stack, instance: Instance, files: readon
       break;
     }
     case 'ifcfg':
-      notes.push('live reload for ifcfg is not done yet: the new files take effect when its network service restarts or at the next boot');
+      // initscripts has no reload: ifdown + ifup would flush the addresses and cut the session; the same in-place steps as ifupdown.
+      for (const iface of ifaces) actions.push(...reloadInPlace(INITSCRIPTS, iface, warnings));
   }
   // An interface that now autoconfigures learns its prefix at the next RA: ask for one now.
   const soliciting = ifaces.filter((i) => usesAutoconf(i.ipv6!.mode)).map((i) => i.name);
@@ -112,6 +115,20 @@ export async function reloadLive(stack: Stack, instance: Instance, files: readon
   const usable = await waitUsable(names, waitMs);
   for (const u of usable) if (!u.usable) warnings.add(u.iface, `IPv6 not usable after ${(waitMs / 1000).toFixed(0)} s (${u.address ? `address ${u.address}` : 'no non-tentative global address'}, ${u.gateway ? `default via ${u.gateway}` : 'no default route'})`);
   return { actions, usable, notes };
+}
+
+/**
+ * doctor --fix: the DHCPv6 client `want` needs on `iface`, live, as its stack
+ * runs it. ifupdown and initscripts: the client their ifup starts (the
+ * in-place reloader, so their ifdown stops it); with no stack detected,
+ * ifupdown's conventions. The daemons run DHCPv6 themselves as the RA's M/O
+ * flags say: they re-apply the interface's configuration, in place.
+ */
+export function ensureDhcpv6(stack: Stack | undefined, iface: string, want: Dhcpv6Kind, warnings: Warnings): LiveResult[] {
+  const conventions = dhclientConventions(stack ?? 'eni');
+  if (conventions) return ensureDhcpv6InPlace(conventions, iface, want, warnings);
+  const nmRuns = stack === 'networkmanager' || (stack === 'netplan' && pidAlive('/run/NetworkManager/NetworkManager.pid', 'NetworkManager') !== undefined);
+  return nmRuns ? [runTool(iface, ['nmcli', '--wait', '30', 'device', 'reapply', iface], warnings, 60_000)] : reloadNetworkd([iface], warnings);
 }
 
 const NETPLAN_NM = '/run/NetworkManager/system-connections';

@@ -12,13 +12,14 @@ import { declaredInterface, expectedMode, type Facts, type Finding, type Interfa
 import { networkdDropin } from '../../distro/networkdDropin.js';
 import { raInUserspace } from './checks/sysctls.js';
 import { sysctlKey } from './checks/finding.js';
+import type { Dhcpv6Kind } from '../../distro/dhcpv6Client.js';
 
 export interface RepairPlan {
   readonly sysctls: readonly (Sysctl & { finding: Finding })[];
   /** The persistent sysctl.d files, as apply renders them. */
   readonly files: readonly PlannedFile[];
   readonly addresses: readonly { finding: Finding; iface: string; address: string; prefixLength: number }[];
-  readonly dhcpv6: readonly { finding: Finding; iface: string }[];
+  readonly dhcpv6: readonly { finding: Finding; iface: string; client: Dhcpv6Kind }[];
   /** One nmcli modify (+ reapply) per profile, all its settings at once. */
   readonly nm: readonly { findings: Finding[]; profile: NmProfileRef; settings: Setting[] }[];
   /** One drop-in per .network file, all its settings at once; networkd reloads after they are written. */
@@ -65,7 +66,7 @@ export function planRepairs(facts: Facts, findings: readonly Finding[]): RepairP
       if (r.kind === 'sysctl') {
         sysctls.push({ key: sysctlKey(r.iface, r.key), proc: `net/ipv6/conf/${r.iface}/${r.key}`, value: r.value, finding });
         persist.add(r.iface);
-      } else if (r.kind === 'start-dhcpv6') dhcpv6.push({ finding, iface: r.iface });
+      } else if (r.kind === 'start-dhcpv6') dhcpv6.push({ finding, iface: r.iface, client: r.client });
       else if (r.kind === 'nm-profile') nm.push({ finding, repair: r });
       else if (r.kind === 'networkd-dropin') networkd.push({ finding, repair: r });
       else addresses.push({ finding, iface: r.iface, address: r.address, prefixLength: r.prefixLength });

@@ -18,6 +18,8 @@ import { inRoot, resolvOwner } from '../sources/target.js';
 import type { Facts, FileFact, InterfaceFacts, LiveFacts } from './types.js';
 import type { MetadataAnswer } from './metadataProbe.js';
 import { SYSCTL_DIRS } from './checks/sysctlFiles.js';
+import { detectStack } from '../../distro/stack.js';
+import type { Stack } from '../plan/types.js';
 
 export interface GatherOptions {
   readonly ifaces: readonly string[];
@@ -29,6 +31,8 @@ export interface GatherOptions {
   readonly probeTimeoutMs: number;
   /** Check as if there were no config drive: ask the IPv6 metadata service instead. */
   readonly noConfigDrive?: boolean;
+  /** The network stack instead of the detected one (--stack). */
+  readonly stack?: Stack;
 }
 
 const FILE_DIRS = [
@@ -164,6 +168,7 @@ export async function gatherFacts(opts: GatherOptions): Promise<Facts> {
   const declared = await readDeclared(opts, live);
   return {
     root,
+    stack: opts.stack ?? (await detectStack(root, live).then((c) => c.stack, () => undefined)),
     // With no config drive, the metadata service is where the instance comes from: ask it (live, when probing).
     live: live ? await readLive(opts, opts.probe && declared.instance === undefined) : undefined,
     declared: declared.instance,

@@ -5,6 +5,8 @@
  */
 import type { Instance } from '../model/instance.js';
 import type { Ipv6Mode } from '../model/modes.js';
+import type { Stack } from '../plan/types.js';
+import type { Dhcpv6Kind } from '../../distro/dhcpv6Client.js';
 import type { Addr, Link, Route } from '../facts/netlink.js';
 import type { Ipv6ConfKey } from '../facts/sysctl.js';
 import type { InterfaceReport } from '../ra/observe.js';
@@ -18,8 +20,12 @@ export type Status = 'ok' | 'warn' | 'fail';
 export type Repair =
   | { readonly kind: 'sysctl'; readonly iface: string; readonly key: Ipv6ConfKey; readonly value: string }
   | { readonly kind: 'delete-address'; readonly iface: string; readonly address: string; readonly prefixLength: number }
-  /** A stateful DHCPv6 client (M=1), which keeps running to renew its lease. */
-  | { readonly kind: 'start-dhcpv6'; readonly iface: string }
+  /**
+   * The DHCPv6 client the router's flags need, started as the stack would (ifupdown/initscripts: dhclient with
+   * their pid and lease files; the daemons: a reapply): stateful for M=1 (it keeps running to renew its lease),
+   * information-only for O=1 (dhclient 4.4 exits after its one exchange).
+   */
+  | { readonly kind: 'start-dhcpv6'; readonly iface: string; readonly client: Dhcpv6Kind }
   /** NetworkManager profile settings through nmcli, then `nmcli device reapply` (in place) where the profile is active. */
   | { readonly kind: 'nm-profile'; readonly profile: NmProfileRef; readonly settings: readonly Setting[] }
   /** networkd [Network] settings as a drop-in for that .network file, then `networkctl reload` and `reconfigure`. */
@@ -73,10 +79,14 @@ export interface LiveFacts {
   readonly daemons: readonly (readonly string[])[];
   /** SSH_CONNECTION's local address, if doctor runs in an SSH session: never removed. */
   readonly sshAddress: string | undefined;
+  /** Interfaces whose information-only DHCPv6 exchange --fix ran in this run, answered (the client exits after it). */
+  readonly informed?: readonly string[];
 }
 
 export interface Facts {
   readonly root: string;
+  /** The network stack detected under the root (live: the one running), as apply detects it; undefined if none. */
+  readonly stack?: Stack;
   /** Undefined under --root: file checks only. */
   readonly live: LiveFacts | undefined;
   /** The drive's instance, when one was found; `declaredNote` says why not otherwise. */

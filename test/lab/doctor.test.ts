@@ -149,13 +149,18 @@ describe.runIf(gate.run).concurrent('v6agent doctor on a lab guest', () => {
     expect(problems(await doctor(g))).toEqual([]);
   });
 
-  it('an O=1 router with no DHCPv6 client configured or running: names the missing client', async (context) => {
+  it("an O=1 router with no DHCPv6 client configured or running: names the missing client; --fix runs ifupdown's information-only exchange", async (context) => {
     const { expect } = context;
     const g = await guest('dhcpv6-stateless', context, { ifup: false });
     rmSync(join(g.lab.guestRoot, 'etc/network/interfaces.d/50-v6agent'));
     const r = await doctor(g);
     expect(problems(r)).toEqual(['fail ra.dhcpv6']);
     expect(r.checks.find((c) => c.id === 'ra.dhcpv6')!.observed).toBe('O=1 from the router, but no DHCPv6 client runs for eth0 or is configured');
+    expect(g.lab.dnsmasqLog()).not.toMatch(/DHCPINFORMATION-REQUEST/);
+    const fixed = await doctor(g, '--fix');
+    expect(fixed.fixed).toEqual([{ id: 'ra.dhcpv6', interface: 'eth0', action: 'dhclient -6 -1 -S -pf /run/dhclient6.eth0.pid -lf /var/lib/dhcp/dhclient6.eth0.leases -I -df /var/lib/dhcp/dhclient.eth0.leases eth0', status: 'changed', before: 'fail', after: 'ok' }]);
+    expect(g.lab.dnsmasqLog()).toMatch(/DHCPINFORMATION-REQUEST/);
+    expect(problems(fixed)).toEqual([]);
   });
 
   it('an M=1 router with no DHCPv6 client: --fix starts dhclient -6, which keeps running, and the lease arrives', async (context) => {
@@ -167,7 +172,7 @@ describe.runIf(gate.run).concurrent('v6agent doctor on a lab guest', () => {
     expect(problems(before)).toEqual(['fail address.global', 'fail ra.dhcpv6', 'warn address.declared']);
     const fixed = await doctor(g, '--fix');
     expect(fixed.fixed).toMatchObject([{ id: 'ra.dhcpv6', status: 'changed', before: 'fail', after: 'ok' }]);
-    expect(fixed.fixed[0]!.action).toBe('dhclient -6 -nw -pf /run/dhclient6.eth0.pid -lf /var/lib/dhcp/dhclient6.eth0.leases eth0: started');
+    expect(fixed.fixed[0]!.action).toBe('dhclient -6 -nw -pf /run/dhclient6.eth0.pid -lf /var/lib/dhcp/dhclient6.eth0.leases -I -df /var/lib/dhcp/dhclient.eth0.leases eth0');
     await waitFor("the port's fixed IP from DHCPv6, usable", () => addresses(g.lab), (a) => a.some((x) => x.local === STATEFUL_ADDRESS && !x.tentative));
     expect(problems(await doctor(g))).toEqual([]);
   });

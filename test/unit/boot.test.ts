@@ -1,13 +1,10 @@
-/** The pure parts of install, apply --boot and live reload: per-instance filtering, dhclient steps, unit parsing, udev settling. */
+/** The pure parts of install and apply --boot: per-instance filtering, unit parsing, udev settling. */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Interface } from '../../agent/model/instance.js';
-import type { Ipv6Mode } from '../../agent/model/modes.js';
 import type { Plan } from '../../agent/plan/types.js';
 import { bootPlan, INSTANCE_ID_PATH, parseInstanceId } from '../../agent/plan/perInstance.js';
-import { dhclientStart, eniSteps } from '../../agent/apply/liveEni.js';
 import { enableLinks, installTargets } from '../../agent/commands/install.js';
 import { unsettledNics } from '../../agent/sources/bootWait.js';
 
@@ -52,44 +49,6 @@ describe('once per instance (apply --boot)', () => {
     expect(parseInstanceId('uuid-1\n')).toBe('uuid-1');
     expect(parseInstanceId('  \n')).toBeUndefined();
     expect(parseInstanceId(undefined)).toBeUndefined();
-  });
-});
-
-function iface(mode: Ipv6Mode): Interface {
-  return {
-    name: 'eth0',
-    mac: 'fa:16:3e:00:00:01',
-    kind: { type: 'physical' },
-    bondMaster: undefined,
-    mtu: undefined,
-    ipv4: { method: 'dhcp' },
-    ipv6: { mode, addresses: [{ address: '2001:db8:cafe:1::5', prefix: 64 }], gateway: '2001:db8:cafe:1::1', routes: [{ network: '2001:db8:99::', prefix: 48, gateway: '2001:db8:cafe:1::fe' }] },
-  };
-}
-
-describe('live reload on ifupdown (never ifdown)', () => {
-  it('static: replaces the address, the default route and each route in place', () => {
-    expect(eniSteps(iface('static'), undefined)).toEqual([
-      ['ip', '-6', 'addr', 'replace', '2001:db8:cafe:1::5/64', 'dev', 'eth0'],
-      ['ip', '-6', 'route', 'replace', 'default', 'via', '2001:db8:cafe:1::1', 'dev', 'eth0'],
-      ['ip', '-6', 'route', 'replace', '2001:db8:99::/48', 'via', '2001:db8:cafe:1::fe', 'dev', 'eth0'],
-    ]);
-  });
-
-  it("stateless: runs ifupdown's `dhcp 1` client once, with its pid and lease paths", () => {
-    expect(eniSteps(iface('dhcpv6-stateless'), undefined)).toEqual([
-      ['dhclient', '-6', '-1', '-S', '-pf', '/run/dhclient6.eth0.pid', '-lf', '/var/lib/dhcp/dhclient6.eth0.leases', '-I', '-df', '/var/lib/dhcp/dhclient.eth0.leases', 'eth0'],
-    ]);
-  });
-
-  it('stateful: starts a daemon that does not block (-nw) unless one already runs', () => {
-    expect(eniSteps(iface('dhcpv6-stateful'), undefined)).toEqual([dhclientStart('eth0', 'stateful')]);
-    expect(dhclientStart('eth0', 'stateful')).toContain('-nw');
-    expect(eniSteps(iface('dhcpv6-stateful'), { kind: 'stateful' })).toEqual([]);
-  });
-
-  it('slaac: releases a stateful client the mode forbids, and starts none', () => {
-    expect(eniSteps(iface('slaac'), { kind: 'stateful' })).toEqual([['dhclient', '-6', '-r', '-pf', '/run/dhclient6.eth0.pid', '-lf', '/var/lib/dhcp/dhclient6.eth0.leases', 'eth0']]);
   });
 });
 

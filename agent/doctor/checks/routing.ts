@@ -2,6 +2,9 @@
 import { declaredInterface, type Facts, type Finding, type InterfaceFacts } from '../types.js';
 import { ok, problem } from './finding.js';
 import { raInUserspace } from './sysctls.js';
+import { dhcpv6Client, modeFromRaFlags } from '../../model/modes.js';
+import type { Stack } from '../../plan/types.js';
+import { dhclientConventions, dhclientStart, type Dhcpv6Kind } from '../../../distro/dhcpv6Client.js';
 
 /** A DHCPv6 client running for `iface` (dhclient needs -6; the daemons do DHCPv6 when RAs ask for it). */
 function dhcpv6Running(facts: Facts, iface: string): string | undefined {
@@ -31,6 +34,16 @@ function dhcpv6Configured(facts: Facts, iface: string): string | undefined {
   return undefined;
 }
 
+/** What --fix does to start the client `want` needs on `iface`, as the stack would (apply/reload.ts ensureDhcpv6). */
+function startHow(stack: Stack | undefined, iface: string, want: Dhcpv6Kind): string {
+  const what = want === 'stateful' ? 'a stateful DHCPv6 client' : 'an information-only DHCPv6 exchange';
+  if (stack === 'networkmanager') return `nmcli device reapply ${iface} (NetworkManager runs DHCPv6 as the RA's flags say)`;
+  if (stack === 'networkd') return `networkctl reconfigure ${iface} (systemd-networkd runs DHCPv6 as the RA's flags say)`;
+  if (stack === 'netplan') return `reapply ${iface} through netplan's backend (nmcli device reapply, or networkctl reconfigure)`;
+  const c = dhclientConventions(stack ?? 'eni')!;
+  return `start ${what} as ${c.owner} does (${dhclientStart(c, iface, want).join(' ')})`;
+}
+
 export function raChecks(facts: Facts, i: InterfaceFacts): Finding[] {
   const name = i.link.name;
   const ra = i.ra;
@@ -51,9 +64,11 @@ export function raChecks(facts: Facts, i: InterfaceFacts): Finding[] {
   const other = ra.routers.some((r) => r.other);
   if (managed || other) {
     // An information-only client may exit after its one exchange (ifupdown runs dhclient -6 -1 -S); a stateful one renews.
+    const want = dhcpv6Client(modeFromRaFlags({ autonomous: false, managed, other })) as Dhcpv6Kind;
     const running = dhcpv6Running(facts, name);
     const configured = dhcpv6Configured(facts, name);
-    const client = running ? `running: ${running}` : !managed && configured ? `configured: ${configured}` : undefined;
+    const informed = !managed && facts.live?.informed?.includes(name) ? 'the information request doctor --fix just ran was answered' : undefined;
+    const client = running ? `running: ${running}` : !managed && configured ? `configured: ${configured}` : informed;
     out.push(
       client
         ? ok('ra.dhcpv6', name, `${managed ? 'M=1' : 'O=1'}; ${client}`, 'a DHCPv6 client')
@@ -61,9 +76,8 @@ export function raChecks(facts: Facts, i: InterfaceFacts): Finding[] {
             observed: `${managed ? 'M=1' : 'O=1'} from the router, but no DHCPv6 client runs for ${name}${configured ? ` (${configured})` : ' or is configured'}`,
             expected: managed ? 'a stateful DHCPv6 client (dhclient -6)' : 'an information-only DHCPv6 client (dhclient -6 -S)',
             why: managed ? 'addresses on this subnet come only from DHCPv6' : 'DNS servers on this subnet come only from DHCPv6',
-            // Stateful: --fix starts the client (it keeps running). Information-only needs configuring, not one run.
-            fix: managed ? `dhclient -6 -nw ${name}; and v6agent apply so that ifup starts it at boot` : `manual fix: v6agent apply, then ifup ${name} (or dhclient -6 -S ${name} once)`,
-            repairs: managed ? [{ kind: 'start-dhcpv6', iface: name }] : [],
+            fix: `${startHow(facts.stack, name, want)}; and v6agent apply so that it is configured at boot`,
+            repairs: [{ kind: 'start-dhcpv6', iface: name, client: want }],
           }),
     );
   }
