@@ -247,11 +247,16 @@ function expectStatic({ report: r }: BootResult, link: Link): void {
   expect(r.dhcp6Clients).toBe('');
 }
 
-/** SLAAC on the VLAN the case's trunk carries: the VLAN link on the NIC gets it all, the untagged NIC no global address. */
+/**
+ * SLAAC on the VLAN the case's trunk carries: the VLAN link on the NIC (its MAC) gets it all, with
+ * what every case shows on the NIC (an EUI-64 link-local, no temporary address); the untagged NIC no global address.
+ */
 function expectSlaacOnVlan(c: VmCase, b: BootResult, phys: Link): void {
   const vlan = b.report.addr.find((l) => l.link === phys.ifname);
   expect(vlan, `a VLAN on ${phys.ifname}`).toBeDefined();
   expect(vlan!.ifname).toBe(`${phys.ifname}.${c.vlan}`);
+  expect(vlan!.addr_info.filter((a) => a.temporary)).toEqual([]);
+  expect(vlan!.addr_info).toContainEqual(expect.objectContaining({ family: 'inet6', scope: 'link', local: eui64Address('fe80::', c.mac) }));
   expectSlaac(c, b, vlan!);
   expect(v6(phys)).toEqual([]);
 }
@@ -297,6 +302,7 @@ describe.runIf(gate.run).sequential('a Debian 12 cloud-like VM (netplan → syst
     const c: VmCase = { name: 'np-stateless', mode: 'dhcpv6-stateless', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:01:11', dns: DHCP6_DNS };
     await bootCase(c, 'netplan', (b, link) => {
       expectStateless(c, b, link);
+      expect(b.report.dhcp6Clients).toMatch(/:546 .*"systemd-network"/);
       expect(b.report.resolved).toContain(DHCP6_DNS);
     });
   }, LONG);
@@ -329,7 +335,10 @@ describe.runIf(gate.run).sequential('a Debian 12 VM with NetworkManager (no ifup
     const c: VmCase = { name: 'nm-stateless', mode: 'dhcpv6-stateless', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:02:11', dns: DHCP6_DNS };
     await bootCase(c, 'networkmanager', (b, link) => {
       expectStateless(c, b, link);
+      expect(b.report.dhcp6Clients).toMatch(/:546 .*"NetworkManager"/);
       expect(b.report.resolv).toContain(`nameserver ${DHCP6_DNS}`);
+      // The reply's domain list, which the drive does not carry: NetworkManager used the DHCPv6 reply itself.
+      expect(b.report.resolv).toMatch(/^search openstacklocal$/m);
     });
   }, LONG);
 
