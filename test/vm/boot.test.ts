@@ -185,6 +185,14 @@ describe.runIf(gate.run).sequential('a Debian 12 VM (ifupdown) with v6agent inst
       await lab.destroy();
     }
   }, BOOT_TIMEOUT_MS + 60_000);
+
+  it("IPv6-only SLAAC on VLAN 100 of the NIC (a trunk port): ifupdown's own 8021q support makes NIC.100 from the stanza; it gets the EUI-64 address and the default route", async () => {
+    const c: VmCase = { name: 'vlan', mode: 'slaac', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:00:11', vlan: 100 };
+    await bootCase(c, 'ifupdown', (b, phys) => {
+      expectSlaacOnVlan(c, b, phys);
+      expect(b.report.networkFiles).toContain(`/etc/network/interfaces.d/50-v6agent:iface ${phys.ifname}.100 inet6 auto`);
+    });
+  }, BOOT_TIMEOUT_MS + 60_000);
 });
 
 /** A stack v6agent must find by itself at boot: the apply line names it, and its daemon (only) is running. */
@@ -223,6 +231,36 @@ function expectStateful(c: VmCase, { report: r, lab }: BootResult, link: Link): 
   expect(lab.dnsmasqLog()).toMatch(/DHCPREPLY/);
 }
 
+/**
+ * DHCPv6-stateless: SLAAC's address and route, and the information request dnsmasq answered.
+ * Where its DNS server shows is the stack's (resolv.conf, resolved), so the case checks it.
+ */
+function expectStateless(c: VmCase, b: BootResult, link: Link): void {
+  expectSlaac(c, b, link);
+  expect(b.lab.dnsmasqLog()).toMatch(/DHCPINFORMATION-REQUEST/);
+}
+
+/** Static: the drive's address and gateway on `link`, and no DHCPv6 client of any stack (none listens on UDP 546). */
+function expectStatic({ report: r }: BootResult, link: Link): void {
+  expect(v6(link)).toContainEqual(expect.objectContaining({ local: STATIC_ADDRESS, prefixlen: 64 }));
+  expect(r.route6).toContainEqual(expect.objectContaining({ dst: 'default', gateway: ROUTER_V6, dev: link.ifname }));
+  expect(r.dhcp6Clients).toBe('');
+}
+
+/**
+ * SLAAC on the VLAN the case's trunk carries: the VLAN link on the NIC (its MAC) gets it all, with
+ * what every case shows on the NIC (an EUI-64 link-local, no temporary address); the untagged NIC no global address.
+ */
+function expectSlaacOnVlan(c: VmCase, b: BootResult, phys: Link): void {
+  const vlan = b.report.addr.find((l) => l.link === phys.ifname);
+  expect(vlan, `a VLAN on ${phys.ifname}`).toBeDefined();
+  expect(vlan!.ifname).toBe(`${phys.ifname}.${c.vlan}`);
+  expect(vlan!.addr_info.filter((a) => a.temporary)).toEqual([]);
+  expect(vlan!.addr_info).toContainEqual(expect.objectContaining({ family: 'inet6', scope: 'link', local: eui64Address('fe80::', c.mac) }));
+  expectSlaac(c, b, vlan!);
+  expect(v6(phys)).toEqual([]);
+}
+
 const LONG = BOOT_TIMEOUT_MS + 60_000;
 
 describe.runIf(gate.run).sequential('a Debian 12 cloud-like VM (netplan → systemd-networkd, systemd-resolved, no ifupdown) boots to what its subnet promises', () => {
@@ -254,12 +292,24 @@ describe.runIf(gate.run).sequential('a Debian 12 cloud-like VM (netplan → syst
   it('IPv6-only SLAAC on VLAN 100 of the NIC (a trunk port): the VLAN gets the EUI-64 address and the default route, over 8021q', async () => {
     const c: VmCase = { name: 'np-vlan', mode: 'slaac', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:01:04', vlan: 100 };
     await bootCase(c, 'netplan', (b, phys) => {
-      const vlan = b.report.addr.find((l) => l.link === phys.ifname);
-      expect(vlan, `a VLAN on ${phys.ifname}`).toBeDefined();
-      expectSlaac(c, b, vlan!);
-      expect(v6(phys)).toEqual([]);
+      expectSlaacOnVlan(c, b, phys);
       expect(b.report.networkFiles).toMatch(/vlans:/);
     });
+  }, LONG);
+
+  it('IPv6-only DHCPv6-stateless: the SLAAC address and route; networkd sends the information request, and resolved uses the DHCPv6 DNS server', async () => {
+    // As on Neutron, the subnet's nameserver is on the drive and in the DHCPv6 reply alike (networkd 252 drops the reply's DNS: v6agent writes the drive's).
+    const c: VmCase = { name: 'np-stateless', mode: 'dhcpv6-stateless', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:01:11', dns: DHCP6_DNS };
+    await bootCase(c, 'netplan', (b, link) => {
+      expectStateless(c, b, link);
+      expect(b.report.dhcp6Clients).toMatch(/:546 .*"systemd-network"/);
+      expect(b.report.resolved).toContain(DHCP6_DNS);
+    });
+  }, LONG);
+
+  it("IPv6-only static: the drive's address and gateway, no DHCPv6 client", async () => {
+    const c: VmCase = { name: 'np-static', mode: 'static', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:01:12' };
+    await bootCase(c, 'netplan', (b, link) => expectStatic(b, link));
   }, LONG);
 });
 
@@ -279,5 +329,29 @@ describe.runIf(gate.run).sequential('a Debian 12 VM with NetworkManager (no ifup
   it("IPv6-only DHCPv6-stateful: NetworkManager's DHCPv6 client leases a /128 from the range; the RA's default route", async () => {
     const c: VmCase = { name: 'nm-stateful', mode: 'dhcpv6-stateful', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:02:02' };
     await bootCase(c, 'networkmanager', (b, link) => expectStateful(c, b, link));
+  }, LONG);
+
+  it('IPv6-only DHCPv6-stateless: the SLAAC address and route; NetworkManager sends the information request, and its DNS server is in resolv.conf', async () => {
+    const c: VmCase = { name: 'nm-stateless', mode: 'dhcpv6-stateless', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:02:11', dns: DHCP6_DNS };
+    await bootCase(c, 'networkmanager', (b, link) => {
+      expectStateless(c, b, link);
+      expect(b.report.dhcp6Clients).toMatch(/:546 .*"NetworkManager"/);
+      expect(b.report.resolv).toContain(`nameserver ${DHCP6_DNS}`);
+      // The reply's domain list, which the drive does not carry: NetworkManager used the DHCPv6 reply itself.
+      expect(b.report.resolv).toMatch(/^search openstacklocal$/m);
+    });
+  }, LONG);
+
+  it("IPv6-only static: the drive's address and gateway, no DHCPv6 client", async () => {
+    const c: VmCase = { name: 'nm-static', mode: 'static', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:02:12' };
+    await bootCase(c, 'networkmanager', (b, link) => expectStatic(b, link));
+  }, LONG);
+
+  it('IPv6-only SLAAC on VLAN 100 of the NIC (a trunk port): a vlan keyfile; the VLAN gets the EUI-64 address and the default route', async () => {
+    const c: VmCase = { name: 'nm-vlan', mode: 'slaac', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:02:13', vlan: 100 };
+    await bootCase(c, 'networkmanager', (b, phys) => {
+      expectSlaacOnVlan(c, b, phys);
+      expect(b.report.networkFiles).toMatch(/^\/etc\/NetworkManager\/system-connections\/v6agent-\S+\.100\.nmconnection:type=vlan$/m);
+    });
   }, LONG);
 });

@@ -140,6 +140,7 @@ sec() { echo "=== $1"; }
   sec unit; systemctl show v6agent.service -p Result -p ExecMainStatus -p ActiveState
   sec journal; journalctl -b -u v6agent.service -o cat --no-pager
   sec ps; ps -eo args
+  sec dhcp6-clients; ss -Hulpn 'sport = :546' 2>&1
   sec sysctl; sysctl -a 2>/dev/null | grep -E 'net.ipv6.conf.*(use_tempaddr|addr_gen_mode|accept_ra |autoconf)'
   sec failed; systemctl --failed --no-legend --plain
   sec instance-id; cat /var/lib/v6agent/instance-id

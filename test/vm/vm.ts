@@ -47,6 +47,8 @@ export interface GuestReport {
   readonly unit: Record<string, string>;
   readonly journal: string;
   readonly ps: string;
+  /** UDP sockets on the DHCPv6 client port (546) and their processes: a DHCPv6 client of any stack, in-process ones too. */
+  readonly dhcp6Clients: string;
   readonly sysctl: string;
   readonly failed: string;
   readonly instanceId: string;
@@ -153,6 +155,7 @@ function parseReport(text: string): GuestReport {
     unit: Object.fromEntries(get('unit').split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])),
     journal: get('journal'),
     ps: get('ps'),
+    dhcp6Clients: get('dhcp6-clients'),
     sysctl: get('sysctl'),
     failed: get('failed'),
     instanceId: get('instance-id'),
