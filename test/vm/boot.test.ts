@@ -16,6 +16,7 @@ import { DRIVE_DNS, STATIC_ADDRESS } from '../lab/drive.js';
 import { assembleRootfs, baseImage, buildImages, type ImageStack, type Rootfs } from './image.js';
 import { vmGate } from './requirements.js';
 import { accelerator, bootVm, SSH_KEY, type BootResult, type GuestReport, type VmCase } from './vm.js';
+import { bondCase, expectBond } from './bond.js';
 
 const gate = vmGate();
 const BOOT_TIMEOUT_MS = 240_000;
@@ -50,7 +51,8 @@ afterAll(() => {
 });
 
 function nic(r: GuestReport, mac: string): GuestReport['addr'][number] {
-  const link = r.addr.find((l) => l.address === mac);
+  // Not a bond's member: enslaved, it carries the bond's MAC.
+  const link = r.addr.find((l) => l.address === mac && l.master === undefined);
   if (!link) throw new Error(`no interface with MAC ${mac} in the guest: ${r.addr.map((l) => l.ifname).join(', ')}`);
   return link;
 }
@@ -185,6 +187,14 @@ describe.runIf(gate.run).sequential('a Debian 12 VM (ifupdown) with v6agent inst
       await lab.destroy();
     }
   }, BOOT_TIMEOUT_MS + 60_000);
+
+  it("IPv6-only SLAAC on an active-backup bond of two NICs (ifenslave): the bond has the drive's MAC and its EUI-64 addresses", async () => {
+    const c = bondCase('bond', 'fa:16:3e:7e:0b');
+    await bootCase(c, 'ifupdown', (b, bond) => {
+      expectBond(c, b.report, bond);
+      expectSlaac(c, b, bond);
+    });
+  }, BOOT_TIMEOUT_MS + 60_000);
 });
 
 /** A stack v6agent must find by itself at boot: the apply line names it, and its daemon (only) is running. */
@@ -261,6 +271,15 @@ describe.runIf(gate.run).sequential('a Debian 12 cloud-like VM (netplan → syst
       expect(b.report.networkFiles).toMatch(/vlans:/);
     });
   }, LONG);
+
+  it("IPv6-only SLAAC on an active-backup bond of two NICs: networkd makes the bond with the drive's MAC and its EUI-64 addresses", async () => {
+    const c = bondCase('np-bond', 'fa:16:3e:7e:1b');
+    await bootCase(c, 'netplan', (b, bond) => {
+      expectBond(c, b.report, bond);
+      expectSlaac(c, b, bond);
+      expect(b.report.networkFiles).toMatch(/bonds:/);
+    });
+  }, LONG);
 });
 
 describe.runIf(gate.run).sequential('a Debian 12 VM with NetworkManager (no ifupdown) boots to what its subnet promises', () => {
@@ -279,5 +298,13 @@ describe.runIf(gate.run).sequential('a Debian 12 VM with NetworkManager (no ifup
   it("IPv6-only DHCPv6-stateful: NetworkManager's DHCPv6 client leases a /128 from the range; the RA's default route", async () => {
     const c: VmCase = { name: 'nm-stateful', mode: 'dhcpv6-stateful', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:02:02' };
     await bootCase(c, 'networkmanager', (b, link) => expectStateful(c, b, link));
+  }, LONG);
+
+  it("IPv6-only SLAAC on an active-backup bond of two NICs: NetworkManager makes the bond with the drive's MAC and its EUI-64 addresses", async () => {
+    const c = bondCase('nm-bond', 'fa:16:3e:7e:2b');
+    await bootCase(c, 'networkmanager', (b, bond) => {
+      expectBond(c, b.report, bond);
+      expectSlaac(c, b, bond);
+    });
   }, LONG);
 });
