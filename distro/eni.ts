@@ -115,12 +115,32 @@ function linkOptions(iface: Interface): string[] {
   const k = iface.kind;
   if (k.type === 'vlan') o.push(`vlan-raw-device ${k.raw}`);
   if (k.type === 'bond') {
+    o.push(...bondDevice(iface));
     o.push(`bond-slaves ${k.slaves.join(' ')}`, `bond-mode ${k.mode}`);
     for (const [key, value] of Object.entries(k.options)) o.push(`bond-${key.replace(/_/g, '-')} ${value}`);
   }
   if (iface.bondMaster) o.push(`bond-master ${iface.bondMaster}`);
   if (iface.mtu !== undefined) o.push(`pre-up ip link set dev ${iface.name} mtu ${iface.mtu}`);
   return o;
+}
+
+/**
+ * The bond's own MAC (the drive's `ethernet_mac_address`: the port's, whose
+ * EUI-64 addresses Neutron lets through) must be on the bond before its first
+ * member is enslaved. The kernel gives a bond whose MAC is still random the
+ * MAC of its first member (bond_enslave: NET_ADDR_RANDOM), and its link-local
+ * and SLAAC addresses follow. ifenslave enslaves from an if-pre-up.d script,
+ * and ifupdown runs a stanza's `pre-up` lines before those scripts
+ * (execute.c, iface_preup), so these lines create the bond and set its MAC
+ * first (ifenslave then finds the bond and keeps it). `hwaddress` cannot do
+ * this: the `inet6 auto` method ignores it, and the others apply it only after
+ * the scripts. The MTU line below needs the bond to exist as well.
+ * `|| true`: loading the bonding module may itself create bond0 (max_bonds=1).
+ */
+function bondDevice(iface: Interface): string[] {
+  if (!iface.mac && iface.mtu === undefined) return [];
+  const create = `pre-up ip link add dev ${iface.name} type bond 2>/dev/null || true`;
+  return iface.mac ? [create, `pre-up ip link set dev ${iface.name} address ${iface.mac}`] : [create];
 }
 
 /** resolvconf's ifupdown hook turns these into its resolv.conf. */

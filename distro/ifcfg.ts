@@ -61,6 +61,8 @@ function ifcfgContext(iface: Interface, dnsFrom: Instance | undefined): Context 
     summary: modeSummary(iface),
     device: iface.name,
     hwaddr: k.type === 'physical' ? iface.mac : undefined,
+    // The bond's MAC is the drive's (the port's): initscripts' ifup-eth sets MACADDR before it brings up the members.
+    macaddr: k.type === 'bond' ? iface.mac : undefined,
     type: k.type === 'bond' ? 'Bond' : k.type === 'vlan' ? undefined : 'Ethernet',
     bootproto: v4?.method === 'dhcp' ? 'dhcp' : 'none',
     master: iface.bondMaster,

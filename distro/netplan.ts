@@ -84,6 +84,8 @@ function deviceContext(iface: Interface, instance: Instance, ids: ReadonlyMap<st
     vlan_id: k.type === 'vlan' ? k.id : undefined,
     vlan_link: k.type === 'vlan' ? yamlKey(id(k.raw)) : undefined,
     members: k.type === 'bond' ? `[${k.slaves.map((s) => yamlKey(id(s))).join(', ')}]` : undefined,
+    // The drive's MAC for the bond (the port's): without it networkd gives the bond one of its own (systemd.netdev MACAddress=).
+    bond_mac: k.type === 'bond' && iface.mac ? q(iface.mac) : undefined,
     parameters: k.type === 'bond' ? [{ mode: q(k.mode), options: bondOptions(k.options, 'netplan', iface.name, warnings).map(([key, value]) => `${key}: ${q(value)}`) }] : [],
     mtu: iface.mtu,
     dhcp4: member ? undefined : v4?.method === 'dhcp' ? 'true' : 'false',

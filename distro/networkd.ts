@@ -86,7 +86,9 @@ function netdevContext(iface: Interface, warnings: Warnings): Context | undefine
   if (k.type === 'vlan') return { summary, name: iface.name, kind: 'vlan', mtu: iface.mtu, vlan: [{ id: k.id }], bond: [] };
   if (k.type === 'bond') {
     const options = bondOptions(k.options, 'networkd', iface.name, warnings).map(([key, value]) => `${key}=${value}`);
-    return { summary, name: iface.name, kind: 'bond', mtu: iface.mtu, vlan: [], bond: [{ mode: k.mode, options }] };
+    // The drive's MAC (the port's, whose EUI-64 addresses Neutron lets through): unset, networkd
+    // would give the bond a MAC of its own, derived from the machine id (systemd.netdev(5) MACAddress=).
+    return { summary, name: iface.name, kind: 'bond', mac: iface.mac, mtu: iface.mtu, vlan: [], bond: [{ mode: k.mode, options }] };
   }
   return undefined;
 }

@@ -121,6 +121,9 @@ function keyfile(iface: Interface, uuids: ReadonlyMap<string, string>, dns: DnsP
   const k = iface.kind;
   // Physical ports match by MAC, not name: offline, names are only guesses.
   const mac = k.type === 'physical' ? iface.mac?.toUpperCase() : undefined;
+  // A bond takes the drive's MAC (the port's, whose EUI-64 addresses Neutron lets
+  // through), not the one NM or the kernel would pick (a port's, or a random one).
+  const clonedMac = k.type === 'bond' ? iface.mac?.toUpperCase() : undefined;
   return {
     summary: modeSummary(iface),
     id: nmProfileId(iface.name),
@@ -130,7 +133,7 @@ function keyfile(iface: Interface, uuids: ReadonlyMap<string, string>, dns: DnsP
     priority: iface.bondMaster ? undefined : NM_PRIORITY,
     master: iface.bondMaster ? uuids.get(iface.bondMaster) : undefined,
     slave_type: iface.bondMaster ? 'bond' : undefined,
-    ethernet: mac || iface.mtu ? { mac, mtu: iface.mtu } : undefined,
+    ethernet: mac || clonedMac || iface.mtu ? { mac, cloned_mac: clonedMac, mtu: iface.mtu } : undefined,
     vlan: k.type === 'vlan' ? { vlan_id: k.id, parent: uuids.get(k.raw) ?? k.raw } : undefined,
     bond: k.type === 'bond' ? { mode: k.mode, options: bondOptions(iface.name, k.options, warnings) } : undefined,
     // Bond ports carry no IP configuration of their own (NM rejects it there).

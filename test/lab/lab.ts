@@ -53,8 +53,8 @@ export interface LabOptions extends RouterOptions {
   /** Serve DHCPv4 too (dual-stack port). */
   readonly ipv4: boolean;
   readonly guestMac: string;
-  /** Also plug a tap of this name into the bridge, for a VM that QEMU runs in the router namespace (test/vm). */
-  readonly tap?: string;
+  /** Also plug a tap of this name (or these: one per NIC of a VM) into the bridge, for a VM that QEMU runs in the router namespace (test/vm). */
+  readonly tap?: string | readonly string[];
   /**
    * DHCPv6-stateful as Neutron serves it: dnsmasq in static mode hands the guest's MAC exactly this
    * address (the port's fixed IP, Neutron's hosts file) instead of leasing from DHCP6_RANGE.
@@ -134,9 +134,9 @@ export class Lab {
     await ip('-n', R, 'link', 'add', 'k0', 'type', 'veth', 'peer', 'name', 'k1');
     for (const port of ['rp0', 'k0']) await ip('-n', R, 'link', 'set', port, 'master', 'br0', 'up');
     await ip('-n', R, 'link', 'set', 'k1', 'up');
-    if (this.opts.tap) {
-      await ip('-n', R, 'tuntap', 'add', 'dev', this.opts.tap, 'mode', 'tap');
-      await ip('-n', R, 'link', 'set', this.opts.tap, 'master', 'br0', 'up');
+    for (const tap of [this.opts.tap ?? []].flat()) {
+      await ip('-n', R, 'tuntap', 'add', 'dev', tap, 'mode', 'tap');
+      await ip('-n', R, 'link', 'set', tap, 'master', 'br0', 'up');
     }
     await ip('-n', R, 'link', 'set', 'br0', 'up');
     await ip('-n', R, 'addr', 'add', `${ROUTER_V6}/64`, 'dev', 'br0', 'nodad');

@@ -16,6 +16,7 @@ import { DRIVE_DNS, STATIC_ADDRESS } from '../lab/drive.js';
 import { assembleRootfs, baseImage, buildImages, type ImageStack, type Rootfs } from './image.js';
 import { vmGate } from './requirements.js';
 import { accelerator, bootVm, SSH_KEY, type BootResult, type GuestReport, type VmCase } from './vm.js';
+import { bondCase, expectBond } from './bond.js';
 
 const gate = vmGate();
 const BOOT_TIMEOUT_MS = 240_000;
@@ -50,7 +51,8 @@ afterAll(() => {
 });
 
 function nic(r: GuestReport, mac: string): GuestReport['addr'][number] {
-  const link = r.addr.find((l) => l.address === mac);
+  // Not a bond's member: enslaved, it carries the bond's MAC.
+  const link = r.addr.find((l) => l.address === mac && l.master === undefined);
   if (!link) throw new Error(`no interface with MAC ${mac} in the guest: ${r.addr.map((l) => l.ifname).join(', ')}`);
   return link;
 }
@@ -193,6 +195,14 @@ describe.runIf(gate.run).sequential('a Debian 12 VM (ifupdown) with v6agent inst
       expect(b.report.networkFiles).toContain(`/etc/network/interfaces.d/50-v6agent:iface ${phys.ifname}.100 inet6 auto`);
     });
   }, BOOT_TIMEOUT_MS + 60_000);
+
+  it("IPv6-only SLAAC on an active-backup bond of two NICs (ifenslave): the bond has the drive's MAC and its EUI-64 addresses", async () => {
+    const c = bondCase('bond', 'fa:16:3e:7e:0b');
+    await bootCase(c, 'ifupdown', (b, bond) => {
+      expectBond(c, b.report, bond);
+      expectSlaac(c, b, bond);
+    });
+  }, BOOT_TIMEOUT_MS + 60_000);
 });
 
 /** A stack v6agent must find by itself at boot: the apply line names it, and its daemon (only) is running. */
@@ -311,6 +321,15 @@ describe.runIf(gate.run).sequential('a Debian 12 cloud-like VM (netplan → syst
     const c: VmCase = { name: 'np-static', mode: 'static', ipv4: false, drive: 'iso9660', mac: 'fa:16:3e:7e:01:12' };
     await bootCase(c, 'netplan', (b, link) => expectStatic(b, link));
   }, LONG);
+
+  it("IPv6-only SLAAC on an active-backup bond of two NICs: networkd makes the bond with the drive's MAC and its EUI-64 addresses", async () => {
+    const c = bondCase('np-bond', 'fa:16:3e:7e:1b');
+    await bootCase(c, 'netplan', (b, bond) => {
+      expectBond(c, b.report, bond);
+      expectSlaac(c, b, bond);
+      expect(b.report.networkFiles).toMatch(/bonds:/);
+    });
+  }, LONG);
 });
 
 describe.runIf(gate.run).sequential('a Debian 12 VM with NetworkManager (no ifupdown) boots to what its subnet promises', () => {
@@ -352,6 +371,14 @@ describe.runIf(gate.run).sequential('a Debian 12 VM with NetworkManager (no ifup
     await bootCase(c, 'networkmanager', (b, phys) => {
       expectSlaacOnVlan(c, b, phys);
       expect(b.report.networkFiles).toMatch(/^\/etc\/NetworkManager\/system-connections\/v6agent-\S+\.100\.nmconnection:type=vlan$/m);
+    });
+  }, LONG);
+
+  it("IPv6-only SLAAC on an active-backup bond of two NICs: NetworkManager makes the bond with the drive's MAC and its EUI-64 addresses", async () => {
+    const c = bondCase('nm-bond', 'fa:16:3e:7e:2b');
+    await bootCase(c, 'networkmanager', (b, bond) => {
+      expectBond(c, b.report, bond);
+      expectSlaac(c, b, bond);
     });
   }, LONG);
 });

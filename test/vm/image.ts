@@ -147,6 +147,7 @@ sec() { echo "=== $1"; }
   sec network-files; grep -rH '' /etc/network/interfaces /etc/network/interfaces.d /etc/netplan /etc/systemd/network /run/systemd/network /etc/NetworkManager/system-connections 2>/dev/null
   sec resolved; resolvectl dns 2>/dev/null
   sec stack; systemctl is-active networking.service systemd-networkd.service NetworkManager.service 2>/dev/null
+  sec links; ip -j -d link
   sec cloud-init; grep -h -E 'ds-identify|datasource|DataSource|hostname' /run/cloud-init/ds-identify.log /var/log/cloud-init.log 2>/dev/null | tail -n 40
   sec end
 } >/dev/ttyS1 2>&1

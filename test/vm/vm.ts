@@ -31,12 +31,18 @@ export interface VmCase {
   readonly mac: string;
   /** The subnet on this 802.1Q VLAN of the NIC (a trunk port: test/vm/vlan-trunk.py); the NIC itself has no network. */
   readonly vlan?: number;
+  /**
+   * An active-backup bond of NICs with these MACs (each on a tap of its own in the lab bridge), as
+   * nova's Ironic driver writes a port group: a phy link per member, and the port's link turned into
+   * the bond, with `mac` (the port's) as its ethernet_mac_address and the networks on it.
+   */
+  readonly bond?: { readonly members: readonly string[] };
 }
 
 export interface GuestReport {
   /** Guest uptime (s) when a global address was non-tentative and a default route existed. */
   readonly ready: number | undefined;
-  readonly addr: { ifname: string; address: string; link?: string; addr_info: { family: string; local: string; prefixlen: number; scope: string; temporary?: boolean; tentative?: boolean; dynamic?: boolean }[] }[];
+  readonly addr: { ifname: string; address: string; link?: string; master?: string; addr_info: { family: string; local: string; prefixlen: number; scope: string; temporary?: boolean; tentative?: boolean; dynamic?: boolean }[] }[];
   readonly route6: { dst: string; gateway?: string; dev: string; protocol?: string }[];
   readonly route4: { dst: string; gateway?: string; dev: string }[];
   readonly resolv: string;
@@ -58,6 +64,17 @@ export interface GuestReport {
   readonly resolved: string;
   /** Whether networking.service, systemd-networkd.service, NetworkManager.service are active, one per line. */
   readonly stack: string;
+  /** `ip -j -d link`: bond mode, members (master) and their permanent MACs. */
+  readonly links: GuestLink[];
+}
+
+export interface GuestLink {
+  readonly ifname: string;
+  readonly address: string;
+  /** Shown when the current MAC differs (a bond member carries the bond's). */
+  readonly permaddr?: string;
+  readonly master?: string;
+  readonly linkinfo?: { info_kind?: string; info_data?: { mode?: string }; info_slave_kind?: string; info_slave_data?: { state?: string; perm_hwaddr?: string } };
 }
 
 export interface BootResult {
@@ -95,6 +112,18 @@ function instanceTree(c: VmCase, dir: string): string {
       { id: 'vlan0', type: 'vlan', vlan_link: 'tap0', vlan_id: c.vlan, vlan_mac_address: c.mac, mtu: null },
     ];
     for (const n of nd.networks) n.link = 'vlan0';
+    writeFileSync(file, JSON.stringify(nd));
+  }
+  if (c.bond) {
+    // nova/virt/ironic/driver.py _get_network_metadata: the port's link becomes the bond (the port group's
+    // address, else Neutron's MAC), its properties bond_*, and each member port a phy link named by its uuid.
+    const file = join(tree, 'openstack/latest/network_data.json');
+    const nd = JSON.parse(readFileSync(file, 'utf8')) as { links: object[] };
+    const members = c.bond.members.map((mac, i) => ({ id: `b0d00000-0000-4000-8000-00000000000${i}`, type: 'phy', ethernet_mac_address: mac }));
+    nd.links = [
+      { id: 'tap0', vif_id: `0b0d0000-0000-4000-8000-${c.mac.replace(/:/g, '')}`, type: 'bond', mtu: null, ethernet_mac_address: c.mac, bond_mode: 'active-backup', bond_miimon: '100', bond_links: members.map((m) => m.id) },
+      ...members,
+    ];
     writeFileSync(file, JSON.stringify(nd));
   }
   return tree;
@@ -162,13 +191,16 @@ function parseReport(text: string): GuestReport {
     networkFiles: get('network-files'),
     resolved: get('resolved'),
     stack: get('stack'),
+    links: JSON.parse(get('links') || '[]'),
   };
 }
 
 /** Boot the image once for `c`; the lab is left for the caller to inspect and destroy. */
 export async function bootVm(c: VmCase, rootfs: Rootfs, accel: 'kvm' | 'tcg', timeoutMs: number): Promise<BootResult> {
   const served = typeof c.drive === 'object' ? c.drive.metadata : undefined;
-  const lab = await Lab.create({ mode: c.mode, ipv4: c.ipv4, guestMac: 'fa:16:3e:00:00:fe', tap: TAP, mtu: c.mode === 'static' ? undefined : 1450, metadataRoute: served !== 'on-link' });
+  // One tap and virtio NIC per MAC: the bond's members, else the port's own.
+  const nics = (c.bond?.members ?? [c.mac]).map((mac, i) => ({ mac, tap: i === 0 ? TAP : `vmtap${i}` }));
+  const lab = await Lab.create({ mode: c.mode, ipv4: c.ipv4, guestMac: 'fa:16:3e:00:00:fe', tap: nics.map((n) => n.tap), mtu: c.mode === 'static' ? undefined : 1450, metadataRoute: served !== 'on-link' });
   let server: MetadataServer | undefined;
   let trunk: ChildProcess | undefined;
   try {
@@ -184,7 +216,8 @@ export async function bootVm(c: VmCase, rootfs: Rootfs, accel: 'kvm' | 'tcg', ti
       driveArgs = c.drive === 'iso9660' ? ['-drive', `file=${drive},media=cdrom,if=ide,readonly=on`] : ['-drive', `file=${drive},if=virtio,format=raw,readonly=on`];
     }
     if (c.vlan !== undefined) trunk = await startTrunk(lab, c.vlan);
-    const netdev = trunk ? `socket,id=n0,udp=127.0.0.1:${TRUNK_PORT},localaddr=127.0.0.1:${QEMU_PORT}` : `tap,id=n0,ifname=${TAP},script=no,downscript=no`;
+    const netdev = (n: (typeof nics)[number], i: number): string =>
+      trunk ? `socket,id=n0,udp=127.0.0.1:${TRUNK_PORT},localaddr=127.0.0.1:${QEMU_PORT}` : `tap,id=n${i},ifname=${n.tap},script=no,downscript=no`;
     const consoleLog = join(dir, 'console.log');
     const reportLog = join(dir, 'report.log');
     const args = [
@@ -198,7 +231,7 @@ export async function bootVm(c: VmCase, rootfs: Rootfs, accel: 'kvm' | 'tcg', ti
       '-smbios', `type=1,manufacturer=OpenStack Foundation,product=OpenStack Nova,family=Virtual Machine,uuid=${instanceUuid(c)}`,
       '-drive', `file=${rootfs.image},if=virtio,format=raw,snapshot=on`,
       ...driveArgs,
-      '-netdev', netdev, '-device', `virtio-net-pci,netdev=n0,mac=${c.mac}`,
+      ...nics.flatMap((n, i) => ['-netdev', netdev(n, i), '-device', `virtio-net-pci,netdev=n${i},mac=${n.mac}`]),
       '-serial', `file:${consoleLog}`, '-serial', `file:${reportLog}`,
     ];
     const t0 = performance.now();
