@@ -1,5 +1,5 @@
 /** `v6agent apply`: drive → model → plan → (preview | write + live changes) → report. */
-import { usageError, V6Error, Warnings, type Warning } from '../errors.js';
+import { errnoOf, ExitCode, usageError, V6Error, Warnings, type Warning } from '../errors.js';
 import { interfaceNames, parseIfaceMappings } from '../load.js';
 import type { Discovery } from '../model/discovery.js';
 import type { SourceChoice } from '../model/discovery.js';
@@ -162,7 +162,7 @@ export async function osRefusal<T>(what: string, act: () => T | Promise<T>): Pro
   try {
     return await act();
   } catch (e) {
-    throw e instanceof V6Error || !(e as NodeJS.ErrnoException).code ? e : new V6Error(`${what}: ${(e as Error).message}`);
+    throw e instanceof V6Error || !(e as NodeJS.ErrnoException).code ? e : new V6Error(`${what}: ${(e as Error).message}`, ExitCode.failure, { errno: errnoOf(e) });
   }
 }
 
