@@ -91,7 +91,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
 async function applyLocked(opts: ApplyOptions, root: string, live: boolean, warnings: Warnings): Promise<ApplyReport> {
   const names = interfaceNames(parseIfaceMappings(opts.iface), { sysfs: live, fallback: !live });
   const { instance: declared, verdict } = await loadForApply({ configDrive: opts.configDrive, source: opts.source, budgetMs: opts.metadataBudgetMs, live, dryRun: opts.dryRun, bringUp: opts.bringUp }, names, warnings);
-  const bare = await readTarget(root, live, opts.distro, opts.stack);
+  const bare = await readTarget(root, live, opts.distro, opts.stack, warnings);
   const probe = live && opts.probe;
   // Before the Router Solicitation: the answering RA is processed with the settings we want
   // (it installs the fe80::a9fe:a9fe/128 route only once accept_ra_rt_info_max_plen allows it).
