@@ -5,19 +5,14 @@
  * Nothing here touches the host's network: ra reads links only, doctor and
  * apply run on temporary roots, install/uninstall on --root.
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { requireBinary, v6agent } from '../bin.js';
 import { copyDrive, editJson } from '../drives.js';
-import { makeRoot } from '../helpers.js';
+import { makeRoot, tempPerTest } from '../helpers.js';
 
-let temps: string[] = [];
-const temp = (dir: string): string => (temps.push(dir), dir);
-afterEach(() => {
-  temps.forEach((d) => rmSync(d, { recursive: true, force: true }));
-  temps = [];
-});
+const temp = tempPerTest();
 beforeAll(requireBinary);
 
 /** Run, and require stdout to be one JSON error object whose exit code is the process's. */

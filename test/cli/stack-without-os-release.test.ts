@@ -4,20 +4,15 @@
  * renders for X and takes the distro from the cloud user in /etc/passwd (else
  * Debian), with a warning. Without --stack such a tree is still exit 3.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chownSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { requireBinary, v6agent } from '../bin.js';
-import { makeRoot } from '../helpers.js';
+import { makeRoot, tempPerTest } from '../helpers.js';
 
 const DRIVE = resolve('test/golden/dual-slaac/drive');
 const MAC = 'fa:16:3e:5c:2a:7e=eth0';
-let temps: string[] = [];
-const temp = (dir: string): string => (temps.push(dir), dir);
-afterEach(() => {
-  temps.forEach((d) => rmSync(d, { recursive: true, force: true }));
-  temps = [];
-});
+const temp = tempPerTest();
 beforeAll(requireBinary);
 
 /** An image root whose /etc/passwd has root and `users` (uid 1000…), each with a home. */

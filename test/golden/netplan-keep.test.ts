@@ -9,14 +9,14 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Warnings } from '../../agent/errors.js';
 import { interfaceNames, loadInstance, parseIfaceMappings } from '../../agent/load.js';
 import { readTarget, type Target } from '../../agent/sources/target.js';
 import { renderNetplan } from '../../distro/netplan.js';
 import { NETPLAN_PATH } from '../../distro/netplanFiles.js';
 import { netplanBlocks } from '../../distro/netplanKeep.js';
-import { makeRoot, removeRoot } from '../helpers.js';
+import { rootPerTest } from '../helpers.js';
 import { netplanGate, netplanGenerate } from '../netplan.js';
 
 const EARLIER = readFileSync('test/golden/two-nics/expected-netplan/etc/netplan/90-v6agent.yaml', 'utf8');
@@ -24,16 +24,11 @@ const GOLDEN = 'test/golden/netplan-keep-present/90-v6agent.yaml';
 const update = process.env.UPDATE_GOLDEN === '1';
 const gate = netplanGate();
 
-let roots: string[] = [];
-afterEach(() => {
-  roots.forEach(removeRoot);
-  roots = [];
-});
+const newRoot = rootPerTest();
 
 /** A root whose netplan dir holds our earlier file; the target as apply reads it, with these live NICs. */
 async function targetWith(previous: string, live: ReadonlySet<string> | undefined): Promise<Target> {
-  const root = makeRoot();
-  roots.push(root);
+  const root = newRoot();
   mkdirSync(join(root, 'etc/netplan'), { recursive: true });
   writeFileSync(join(root, NETPLAN_PATH), previous, { mode: 0o600 });
   const target = await readTarget(root, false, 'debian', 'netplan');
