@@ -144,6 +144,13 @@ describe('--json errors: install and uninstall', () => {
     expect(error.message).toBe('--root /nonexistent: not a directory');
   });
 
+  it('an OS refusal (a file where /usr must be a directory) is an os-refusal object with its errno, exit 1', () => {
+    const root = temp(makeRoot());
+    writeFileSync(join(root, 'usr'), 'a file where a directory must be\n');
+    const { error } = failsAsJson(['install', '--json', '--root', root], 1, 'os-refusal');
+    expect(error.errno).toBe('ENOTDIR');
+  });
+
   it('uninstall with an extra argument (commander) is a usage error object, exit 2', () => {
     failsAsJson(['uninstall', '--root', temp(makeRoot()), 'extra', '--json'], 2, 'usage');
   });
