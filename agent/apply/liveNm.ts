@@ -4,8 +4,8 @@
  * without taking the device down. `nmcli device reapply` keeps the link and
  * the addresses it keeps; switching the device to another profile (cloud-init's
  * is active) needs `nmcli connection up`, which deactivates the device first —
- * done only where neither the default route nor an SSH session (an
- * established TCP connection to local port 22) runs over it. Where one does,
+ * done only where neither the default route nor an SSH session runs over it
+ * (the one guard, facts/sshSessions.ts, doctor --fix uses too). Where one does,
  * the new profile's IPv6 settings are reapplied onto the running connection
  * instead (`nmcli device modify`: a reapply, the device stays up) and the
  * switch itself is left for the next activation; only if NM refuses that is
@@ -50,10 +50,16 @@ function activeUuid(iface: string): string | undefined {
  * as a reason too: a device is only taken down when it is known to be safe.
  */
 function sessionNow(iface: string, look: (() => NetSnapshot) | Error): string | undefined {
+  const unknown = (why: string): string => `${iface}: cannot tell whether a session runs over it (${why})`;
   const sessions = sshSessions();
-  if (look instanceof Error) return `${iface}: cannot tell whether a session runs over it (addresses and routes could not be read: ${look.message.split('\n')[0]})`;
-  if (sessions.error) return `${iface}: cannot tell whether a session runs over it (${sessions.error})`;
-  const now = look();
+  if (sessions.error) return unknown(sessions.error);
+  let now: NetSnapshot;
+  try {
+    if (look instanceof Error) throw look;
+    now = look();
+  } catch (e) {
+    return unknown(`addresses and routes could not be read: ${(e as Error).message.split('\n')[0]}`);
+  }
   return sessionOn(iface, now.routes, now.addresses, sessions.addresses);
 }
 

@@ -42,18 +42,25 @@ export function usableNow(iface: string, now: NetSnapshot): { address: string | 
 
 /** Wait until each of `ifaces` is usable, at most `timeoutMs`; [] with a warning when netlink cannot be read. */
 export async function waitUsable(ifaces: readonly string[], timeoutMs: number, warnings: Warnings, read?: () => NetSnapshot): Promise<Usable[]> {
+  const notChecked = (e: unknown): Usable[] => {
+    warnings.add('usable', `whether IPv6 is usable was not checked: addresses and routes could not be read (${(e as Error).message.split('\n')[0]}); see \`ip -6 addr\` and \`ip -6 route\``);
+    return [];
+  };
   let look: () => NetSnapshot;
   try {
     look = read ?? (await netlinkSnapshots());
-    look();
   } catch (e) {
-    warnings.add('usable', `whether IPv6 is usable was not checked: addresses and routes could not be read (${(e as Error).message.split('\n')[0]}); see \`ip -6 addr\` and \`ip -6 route\``);
-    return [];
+    return notChecked(e);
   }
   const t0 = performance.now();
   const done = new Map<string, Usable>();
   for (;;) {
-    const now = look();
+    let now: NetSnapshot;
+    try {
+      now = look();
+    } catch (e) {
+      return notChecked(e);
+    }
     for (const iface of ifaces) {
       if (done.has(iface)) continue;
       const u = usableNow(iface, now);
