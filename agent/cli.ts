@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, V6Error, formatWarning, type Warning } from './errors.js';
 import { err, out } from './output.js';
 import { versionLine } from './buildInfo.js';
+import { errorJson, jsonRequested } from './errorJson.js';
 import { STACKS, type Stack } from './plan/types.js';
 import { SOURCE_CHOICES, type SourceChoice } from './model/discovery.js';
 
@@ -119,7 +120,11 @@ Examples:
         out(formatApplyReport(report));
       }
       // The fallback keeps the VM reachable, but the run failed: exit 1 so the journal shows it.
-      if (report.verdict) throw new V6Error(report.verdict);
+      // Not thrown: the report is the one JSON object on stdout, the verdict goes to stderr.
+      if (report.verdict) {
+        err(`v6agent: ${report.verdict}\n`);
+        commandExit = ExitCode.failure;
+      }
     });
 
   program
@@ -141,18 +146,15 @@ Examples:
   v6agent metadata --config-drive examples/drives/v6only-static --json`)
     .action(async (o: { configDrive?: string; source: SourceChoice; timeout: string; cached: boolean; iface: string[]; json: boolean }) => {
       const budgetMs = parseSeconds('--timeout', o.timeout);
-      const { runMetadata, metadataJson, formatMetadata, formatDiscovery, NoSource } = await import('./commands/metadata.js');
+      const { runMetadata, metadataJson, formatMetadata, formatDiscovery } = await import('./commands/metadata.js');
       if (o.cached) {
         const { readCache } = await import('./sources/instanceCache.js');
         const cache = readCache();
         out(o.json ? `${JSON.stringify(cache, null, 2)}\n` : formatMetadata(cache.instance) + formatDiscovery(cache.instance));
         return;
       }
-      const { instance, warnings } = await runMetadata({ configDrive: o.configDrive, iface: o.iface, source: o.source, budgetMs }).catch((e: unknown) => {
-        // Nothing answered: --json still gets the timeline on stdout; the summary goes to stderr, exit 1.
-        if (o.json && e instanceof NoSource) out(`${JSON.stringify({ discovery: e.discovery, error: e.message }, null, 2)}\n`);
-        throw e;
-      });
+      // Nothing answered (NoSource): under --json the error object carries the timeline (agent/errorJson.ts).
+      const { instance, warnings } = await runMetadata({ configDrive: o.configDrive, iface: o.iface, source: o.source, budgetMs });
       if (o.json) out(`${JSON.stringify({ ...(metadataJson(instance) as object), warnings }, null, 2)}\n`);
       else {
         printWarnings(warnings);
@@ -206,6 +208,7 @@ Examples:
     .action(async (ifaces: string[], o: { format: string; json: boolean; fix: boolean; root?: string; configDrive?: string | false; probe: boolean; probeTimeout: string; stack?: Stack }) => {
       const probeTimeoutMs = parseSeconds('--probe-timeout', o.probeTimeout);
       if (o.root !== undefined && ifaces.length) throw new V6Error('--root checks files only: name no interfaces', ExitCode.usage);
+      if (o.root !== undefined) checkRoot(o.root);
       const { runDoctor, exitCodeOf } = await import('./commands/doctor.js');
       const format = await import('./doctor/format.js');
       const report = await runDoctor({ ifaces, root: o.root, configDrive: o.configDrive || undefined, noConfigDrive: o.configDrive === false, probe: o.probe, probeTimeoutMs, fix: o.fix, stack: o.stack });
@@ -266,13 +269,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync(argv as string[]);
     return commandExit;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
-    if (e instanceof V6Error) {
-      err(`v6agent: ${e.message}\n`);
-      return e.exitCode;
+    // --help and --version end through here too, with exit code 0: not an error.
+    if (e instanceof CommanderError && e.exitCode === 0) return ExitCode.ok;
+    // Human text on stderr as always (commander has printed its own); under --json also one object on stdout.
+    if (e instanceof V6Error) err(`v6agent: ${e.message}\n`);
+    else if (!(e instanceof CommanderError)) {
+      err(`v6agent: internal error: ${(e as Error).message}\n`);
+      if (process.env.V6AGENT_DEBUG) err(`${(e as Error).stack}\n`);
     }
-    err(`v6agent: internal error: ${(e as Error).message}\n`);
-    if (process.env.V6AGENT_DEBUG) err(`${(e as Error).stack}\n`);
-    return ExitCode.failure;
+    const json = errorJson(e);
+    if (jsonRequested(program, argv)) out(`${JSON.stringify(json, null, 2)}\n`);
+    return json.error.exitCode;
   }
 }

@@ -11,20 +11,34 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** Where an error is, for scripts (`--json`): the message already says it for people. */
+export interface ErrorPlace {
+  readonly file?: string | undefined;
+  readonly field?: string | undefined;
+  /** The operating system's error code of an OS refusal: EROFS, EACCES, EBUSY… */
+  readonly errno?: string | undefined;
+}
+
 export class V6Error extends Error {
   constructor(
     message: string,
     readonly exitCode: ExitCode = ExitCode.failure,
+    readonly place: ErrorPlace = {},
   ) {
     super(message);
     this.name = 'V6Error';
   }
+
+  /** What `--json` prints beside the error object (agent/errorJson.ts); subclasses add theirs. */
+  details(): Record<string, unknown> {
+    return {};
+  }
 }
 
 /** Bad or missing input: the message names the file and, where known, the field. */
-export function badInput(file: string, field: string | undefined, problem: string): V6Error {
+export function badInput(file: string, field: string | undefined, problem: string, cause?: unknown): V6Error {
   const where = field ? `${file}: ${field}` : file;
-  return new V6Error(`${where}: ${problem}`, ExitCode.badInput);
+  return new V6Error(`${where}: ${problem}`, ExitCode.badInput, { file, field, errno: errnoOf(cause) });
 }
 
 export function usageError(message: string): V6Error {
@@ -69,4 +83,13 @@ export class Warnings {
 
 export function formatWarning(w: Warning): string {
   return `warning: ${w.where}: ${w.message}`;
+}
+
+/** The OS error code (EROFS, EACCES…) of an error, or of the error it wraps; undefined when it is not the OS's. */
+export function errnoOf(e: unknown): string | undefined {
+  for (let x = e, depth = 0; x && typeof x === 'object' && depth < 4; x = (x as { cause?: unknown }).cause, depth++) {
+    const code = (x as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)) return code;
+  }
+  return undefined;
 }

@@ -60,3 +60,16 @@ export function detectDistro(osRelease: string): Distro | undefined {
   }
   return undefined;
 }
+
+/**
+ * Without an os-release that names a distro (`--stack` given on a bare tree),
+ * the distro decides only the cloud user: take the first distro whose cloud
+ * user the image has, else Debian (whose `debian` user it then lacks, so keys
+ * go to root, as for any distro without its cloud user).
+ */
+export const DEFAULT_DISTRO: DistroName = 'debian';
+
+export function distroByCloudUser(users: readonly string[]): Distro {
+  const name = DISTROS.find((d) => users.includes(TABLE[d].defaultUser)) ?? DEFAULT_DISTRO;
+  return distroByName(name);
+}

@@ -29,6 +29,7 @@ import { bondOptions } from './bondOptions.js';
 import { nmDefaultsFile } from './networkmanager.js';
 import { NETPLAN_PATH } from './netplanFiles.js';
 import { cloudInitFilesToRemove, deviceIds, takeOverNetplan } from './netplanTakeover.js';
+import { keptDefinitions } from './netplanKeep.js';
 import { stackRoutes } from './routes.js';
 import { modeSummary } from './summary.js';
 import { render, type Context } from './template.js';
@@ -46,9 +47,12 @@ export function renderNetplan(instance: Instance, target: Target, warnings: Warn
     const own = (target.netplan?.devices ?? []).filter((d) => d.id === ids.get(i.name) && d.renderer && !removed.includes(d.file)).pop()?.renderer;
     return (own ?? target.netplan?.renderer) === 'NetworkManager';
   };
+  // Live, our earlier definitions of NICs still here that the drive no longer describes stay (netplanKeep.ts).
+  const kept = keptDefinitions(target.netplan?.own, new Set(instance.interfaces.map((i) => i.name)), new Set(ids.values()), target.liveInterfaces, NETPLAN_PATH, warnings);
   const section = (type: string, kind: Interface['kind']['type']) => {
     const items = instance.interfaces.filter((i) => i.kind.type === kind).map((i) => deviceContext(i, instance, ids, nmBackend(i), warnings));
-    return items.length ? [{ type, items }] : [];
+    const keep = kept.get(type) ?? [];
+    return items.length || keep.length ? [{ type, items, kept: keep }] : [];
   };
   const ctx: Context = {
     devices: instance.interfaces.map((i) => ({ name: i.name, summary: modeSummary(i) })),

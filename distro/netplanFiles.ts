@@ -37,6 +37,8 @@ export interface NetplanFiles {
   readonly rendererFrom: string | undefined;
   /** Files netplan would refuse (not YAML): reported, never guessed at. */
   readonly unreadable: readonly string[];
+  /** Our own file as an earlier run wrote it: definitions of NICs still here are carried over (netplanKeep.ts). */
+  readonly own?: string | undefined;
 }
 
 export async function readNetplanFiles(root: string): Promise<NetplanFiles> {
@@ -56,7 +58,8 @@ export async function readNetplanFiles(root: string): Promise<NetplanFiles> {
   const unreadable: string[] = [];
   let renderer: NetplanFiles['renderer'] = 'networkd';
   let rendererFrom: string | undefined;
-  if (paths.length === 0) return { paths, texts, devices, renderer, rendererFrom, unreadable };
+  const own = byName.get(NETPLAN_PATH.split('/').pop()!) === NETPLAN_PATH ? readText(resolveInRoot(root, NETPLAN_PATH)) : undefined;
+  if (paths.length === 0) return { paths, texts, devices, renderer, rendererFrom, unreadable, own };
   // Loaded only when there is netplan YAML: yaml is our largest module (~8 ms).
   const { parse } = await import('yaml');
   for (const path of paths) {
@@ -84,7 +87,15 @@ export async function readNetplanFiles(root: string): Promise<NetplanFiles> {
       }
     }
   }
-  return { paths, texts, devices, renderer, rendererFrom, unreadable };
+  return { paths, texts, devices, renderer, rendererFrom, unreadable, own };
+}
+
+function readText(host: string): string | undefined {
+  try {
+    return readFileSync(host, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 function record(v: unknown): Record<string, unknown> | undefined {

@@ -32,6 +32,16 @@ export function rootPerTest(): () => string {
   };
 }
 
+/** Call in a test file: returns `track(dir)`, which hands `dir` back and removes it after its test. */
+export function tempPerTest(): (dir: string) => string {
+  let dirs: string[] = [];
+  afterEach(() => {
+    dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+    dirs = [];
+  });
+  return (dir) => (dirs.push(dir), dir);
+}
+
 /** Every regular file under `dir`, as { '/etc/hosts': text }, skipping `except` paths. */
 export function readTree(dir: string, except: readonly string[] = []): Record<string, string> {
   const out: Record<string, string> = {};

@@ -4,8 +4,8 @@
  * without taking the device down. `nmcli device reapply` keeps the link and
  * the addresses it keeps; switching the device to another profile (cloud-init's
  * is active) needs `nmcli connection up`, which deactivates the device first —
- * done only where neither the default route nor an SSH session (an
- * established TCP connection to local port 22) runs over it. Where one does,
+ * done only where neither the default route nor an SSH session runs over it
+ * (the one guard, facts/sshSessions.ts, doctor --fix uses too). Where one does,
  * the new profile's IPv6 settings are reapplied onto the running connection
  * instead (`nmcli device modify`: a reapply, the device stays up) and the
  * switch itself is left for the next activation; only if NM refuses that is
@@ -17,7 +17,8 @@ import { spawnSync } from 'node:child_process';
 import type { Warnings } from '../errors.js';
 import type { LiveResult, ReloadAction } from './live.js';
 import { runTool } from './tool.js';
-import { ipJson } from './usable.js';
+import { netlinkSnapshots, type NetSnapshot } from './usable.js';
+import { sessionOn, sshSessions } from '../facts/sshSessions.js';
 import type { FileResult } from './write.js';
 
 /** The profile NM should run on an interface: its keyfile and that keyfile's uuid. */
@@ -44,29 +45,22 @@ function activeUuid(iface: string): string | undefined {
 }
 
 /**
- * Why `iface` must not be deactivated, if it must not: it carries a default
- * route, or an SSH session (established, local port 22) has its local
- * address on it. Pure over what `ip` and `ss` report.
+ * Why `iface` must not be deactivated now (facts/sshSessions.ts: the default
+ * route, or an SSH session on it), or why that cannot be told — which counts
+ * as a reason too: a device is only taken down when it is known to be safe.
  */
-export function sessionOn(iface: string, defaults: readonly { dev?: string }[], localAddrs: readonly string[], established: readonly string[]): string | undefined {
-  if (defaults.some((r) => r.dev === iface)) return `${iface} carries the default route`;
-  const mine = new Set(localAddrs.map((a) => a.toLowerCase()));
-  const via = established.find((local) => mine.has(local.toLowerCase().replace(/%.*$/, '')));
-  return via ? `an SSH session runs over ${iface} (local address ${via})` : undefined;
-}
-
-function sessionNow(iface: string): string | undefined {
-  const defaults = [...ipJson(['-4', 'route', 'show', 'default']), ...ipJson(['-6', 'route', 'show', 'default'])] as { dev?: string }[];
-  const addrs = (ipJson(['addr', 'show', 'dev', iface]) as { addr_info?: { local: string }[] }[]).flatMap((l) => (l.addr_info ?? []).map((a) => a.local));
-  const ss = spawnSync('ss', ['-Htn', 'state', 'established', '( sport = :22 )'], { encoding: 'utf8', timeout: 5000 });
-  // Columns: Recv-Q Send-Q Local:Port Peer:Port; IPv6 locals are bracketed.
-  const locals = (ss.stdout ?? '').split('\n').flatMap((l) => {
-    const local = l.trim().split(/\s+/)[2];
-    const m = local ? /^\[?(.*?)\]?:\d+$/.exec(local) : null;
-    return m ? [m[1]!] : [];
-  });
-  if (ss.status !== 0) return `${iface}: cannot tell whether a session runs over it (ss failed)`;
-  return sessionOn(iface, defaults, addrs, locals);
+function sessionNow(iface: string, look: (() => NetSnapshot) | Error): string | undefined {
+  const unknown = (why: string): string => `${iface}: cannot tell whether a session runs over it (${why})`;
+  const sessions = sshSessions();
+  if (sessions.error) return unknown(sessions.error);
+  let now: NetSnapshot;
+  try {
+    if (look instanceof Error) throw look;
+    now = look();
+  } catch (e) {
+    return unknown(`addresses and routes could not be read: ${(e as Error).message.split('\n')[0]}`);
+  }
+  return sessionOn(iface, now.routes, now.addresses, sessions.addresses);
 }
 
 function readText(path: string): string {
@@ -114,7 +108,8 @@ export function ipv6Modify(text: string): string[] {
   return args;
 }
 
-export function reloadNm(profiles: readonly NmProfile[], files: readonly FileResult[], confChanged: boolean, warnings: Warnings): { actions: ReloadAction[]; notes: string[] } {
+export async function reloadNm(profiles: readonly NmProfile[], files: readonly FileResult[], confChanged: boolean, warnings: Warnings): Promise<{ actions: ReloadAction[]; notes: string[] }> {
+  const look = await netlinkSnapshots().catch((e: Error) => e);
   const actions: ReloadAction[] = [];
   const notes: string[] = [];
   const written = files.filter((f) => (f.status === 'created' || f.status === 'changed') && f.path.endsWith('.nmconnection'));
@@ -137,7 +132,7 @@ export function reloadNm(profiles: readonly NmProfile[], files: readonly FileRes
       if (r.status !== 'failed') continue;
     }
     const up = [...NMCLI_WAIT, 'connection', 'up', uuid, 'ifname', p.iface];
-    const busy = sessionNow(p.iface);
+    const busy = sessionNow(p.iface, look);
     if (busy) {
       for (const [u, file, dev] of loaded) if (dev === p.iface && u) kept.add(file ?? '');
       const modify = runTool(p.iface, [...NMCLI_WAIT, 'device', 'modify', p.iface, ...ipv6Modify(readText(p.path))], warnings);

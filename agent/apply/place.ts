@@ -7,7 +7,7 @@
 import { closeSync, copyFileSync, chmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { V6Error } from '../errors.js';
+import { errnoOf, ExitCode, V6Error } from '../errors.js';
 import type { FileResult, FileStatus } from './write.js';
 import { resolveInRoot } from './rootPath.js';
 
@@ -38,7 +38,7 @@ function lstatOrUndefined(path: string): Stats | undefined {
     return lstatSync(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new V6Error(`${path}: ${describe(e)}`);
+    throw new V6Error(`${path}: ${describe(e)}`, ExitCode.failure, { errno: errnoOf(e) });
   }
 }
 
@@ -109,7 +109,7 @@ export function place(root: string, p: Placement): FileResult {
     fsyncPath(dir);
   } catch (e) {
     rmSync(temp, { force: true });
-    throw new V6Error(`${host} not placed: ${describe(e)}`);
+    throw new V6Error(`${host} not placed: ${describe(e)}`, ExitCode.failure, { errno: errnoOf(e) });
   }
   return { path: p.path, status };
 }
@@ -126,7 +126,7 @@ export function unplace(root: string, p: Placement, dryRun: boolean): FileResult
       rmSync(host);
       fsyncPath(dirname(host));
     } catch (e) {
-      throw new V6Error(`${host} not removed: ${describe(e)}`);
+      throw new V6Error(`${host} not removed: ${describe(e)}`, ExitCode.failure, { errno: errnoOf(e) });
     }
   }
   return { path: p.path, status: 'removed' };

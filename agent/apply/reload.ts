@@ -78,8 +78,8 @@ export async function reloadLive(stack: Stack, instance: Instance, files: readon
   if (!changed || ifaces.length === 0) return undefined;
   const actions: ReloadAction[] = [];
   const notes: string[] = [];
-  const nm = (profiles: NmProfile[]): void => {
-    const r = reloadNm(profiles, files, files.some((f) => f.path === NM_DEFAULTS && f.status !== 'unchanged'), warnings);
+  const nm = async (profiles: NmProfile[]): Promise<void> => {
+    const r = await reloadNm(profiles, files, files.some((f) => f.path === NM_DEFAULTS && f.status !== 'unchanged'), warnings);
     actions.push(...r.actions);
     notes.push(...r.notes);
   };
@@ -89,7 +89,7 @@ export async function reloadLive(stack: Stack, instance: Instance, files: readon
       else for (const iface of ifaces) actions.push(...reloadInPlace(IFUPDOWN, iface, warnings));
       break;
     case 'networkmanager':
-      nm(names.map((iface) => ({ iface, path: nmProfilePath(iface) })));
+      await nm(names.map((iface) => ({ iface, path: nmProfilePath(iface) })));
       break;
     case 'networkd':
       actions.push(...reloadNetworkd(names, warnings));
@@ -100,7 +100,7 @@ export async function reloadLive(stack: Stack, instance: Instance, files: readon
       if (gen.status === 'failed') break;
       // Never `netplan apply` on the NetworkManager backend: it disconnects every device.
       const viaNm = pidAlive('/run/NetworkManager/NetworkManager.pid', 'NetworkManager') ? names.flatMap((iface) => netplanNmProfile(iface) ?? []) : [];
-      if (viaNm.length) nm(viaNm);
+      if (viaNm.length) await nm(viaNm);
       const viaNetworkd = names.filter((n) => !viaNm.some((p) => p.iface === n));
       if (viaNetworkd.length) actions.push(...reloadNetworkd(viaNetworkd, warnings));
       break;
@@ -112,7 +112,7 @@ export async function reloadLive(stack: Stack, instance: Instance, files: readon
   // An interface that now autoconfigures learns its prefix at the next RA: ask for one now.
   const soliciting = ifaces.filter((i) => usesAutoconf(i.ipv6!.mode)).map((i) => i.name);
   if (soliciting.length) actions.push(...(await solicit(soliciting, warnings)));
-  const usable = await waitUsable(names, waitMs);
+  const usable = await waitUsable(names, waitMs, warnings);
   for (const u of usable) if (!u.usable) warnings.add(u.iface, `IPv6 not usable after ${(waitMs / 1000).toFixed(0)} s (${u.address ? `address ${u.address}` : 'no non-tentative global address'}, ${u.gateway ? `default via ${u.gateway}` : 'no default route'})`);
   return { actions, usable, notes };
 }

@@ -11,7 +11,7 @@
  */
 import { closeSync, constants as C, fchmodSync, fchownSync, fstatSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, posix } from 'node:path';
-import { V6Error, type Warnings } from '../errors.js';
+import { errnoOf, ExitCode, V6Error, type Warnings } from '../errors.js';
 import type { PlannedFile, PlannedRemoval } from '../plan/types.js';
 import { unifiedDiff } from './diff.js';
 import { at, closeDir, type Current, type DirHandle, errnoText, OsError, openSystemDir, openUserDir, privileged, readAt, Unsafe } from './dirFd.js';
@@ -85,9 +85,9 @@ function compare(root: string, file: PlannedFile, warnings: Warnings | undefined
       warnings?.add(file.path, `not written: ${e.message}`);
       return undefined;
     }
-    if (e instanceof Unsafe) throw new V6Error(`${e.message}; not replaced, nothing written`);
-    if (e instanceof OsError) throw new V6Error(`${e.message}; nothing written`);
-    throw new V6Error(`${join(dirHost, name)}: ${errnoText(e)}; nothing written`);
+    if (e instanceof Unsafe) throw new V6Error(`${e.message}; not replaced, nothing written`, ExitCode.failure, { errno: errnoOf(e) });
+    if (e instanceof OsError) throw new V6Error(`${e.message}; nothing written`, ExitCode.failure, { errno: errnoOf(e) });
+    throw new V6Error(`${join(dirHost, name)}: ${errnoText(e)}; nothing written`, ExitCode.failure, { errno: errnoOf(e) });
   }
 }
 
@@ -124,7 +124,7 @@ export async function writeFiles(root: string, files: readonly PlannedFile[], ba
     return await commit(root, kept, changes, removing, backupStamp, created, warnings);
   } catch (e) {
     // An OS refusal is reported as what it is (Node's message names the call, the code and the path).
-    throw e instanceof V6Error ? e : new V6Error(`cannot commit: ${(e as Error).message}`);
+    throw e instanceof V6Error ? e : new V6Error(`cannot commit: ${(e as Error).message}`, ExitCode.failure, { errno: errnoOf(e) });
   } finally {
     slots.forEach((s) => closeDir(s.dir));
     removing.forEach((r) => closeDir(r.dir));
@@ -195,7 +195,7 @@ async function commit(root: string, slots: Slot[], changes: Slot[], removing: { 
     fds.length = 0;
     const left = undo(root, { ...journal, state: 'writing' });
     clearJournal(root);
-    throw new V6Error(`nothing written: ${e instanceof Unsafe || e instanceof OsError ? e.message : errnoText(e)}${leftOver(left)}`);
+    throw new V6Error(`nothing written: ${e instanceof Unsafe || e instanceof OsError ? e.message : errnoText(e)}${leftOver(left)}`, ExitCode.failure, { errno: errnoOf(e) });
   } finally {
     fds.forEach((fd) => closeSync(fd));
   }
@@ -225,7 +225,7 @@ async function commit(root: string, slots: Slot[], changes: Slot[], removing: { 
       const left = undo(root, { ...pending, state: 'rollback' });
       if (left.length === 0) clearJournal(root);
       const outcome = left.length === 0 ? 'every file put back as it was, nothing changed' : `NOT all put back${leftOver(left)}; the journal stays for the next run`;
-      throw new V6Error(`${join(step.dir.host, step.entry.name)}: cannot ${step.entry.temp ? 'replace' : 'remove'}: ${errnoText(e)}; ${outcome}`);
+      throw new V6Error(`${join(step.dir.host, step.entry.name)}: cannot ${step.entry.temp ? 'replace' : 'remove'}: ${errnoText(e)}; ${outcome}`, ExitCode.failure, { errno: errnoOf(e) });
     }
     if (i === 0) testPoint('rename');
   }

@@ -1,5 +1,5 @@
 /** `v6agent apply`: drive → model → plan → (preview | write + live changes) → report. */
-import { usageError, V6Error, Warnings, type Warning } from '../errors.js';
+import { errnoOf, ExitCode, usageError, V6Error, Warnings, type Warning } from '../errors.js';
 import { interfaceNames, parseIfaceMappings } from '../load.js';
 import type { Discovery } from '../model/discovery.js';
 import type { SourceChoice } from '../model/discovery.js';
@@ -91,7 +91,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyReport> {
 async function applyLocked(opts: ApplyOptions, root: string, live: boolean, warnings: Warnings): Promise<ApplyReport> {
   const names = interfaceNames(parseIfaceMappings(opts.iface), { sysfs: live, fallback: !live });
   const { instance: declared, verdict } = await loadForApply({ configDrive: opts.configDrive, source: opts.source, budgetMs: opts.metadataBudgetMs, live, dryRun: opts.dryRun, bringUp: opts.bringUp }, names, warnings);
-  const bare = await readTarget(root, live, opts.distro, opts.stack);
+  const bare = await readTarget(root, live, opts.distro, opts.stack, warnings);
   const probe = live && opts.probe;
   // Before the Router Solicitation: the answering RA is processed with the settings we want
   // (it installs the fe80::a9fe:a9fe/128 route only once accept_ra_rt_info_max_plen allows it).
@@ -162,7 +162,7 @@ export async function osRefusal<T>(what: string, act: () => T | Promise<T>): Pro
   try {
     return await act();
   } catch (e) {
-    throw e instanceof V6Error || !(e as NodeJS.ErrnoException).code ? e : new V6Error(`${what}: ${(e as Error).message}`);
+    throw e instanceof V6Error || !(e as NodeJS.ErrnoException).code ? e : new V6Error(`${what}: ${(e as Error).message}`, ExitCode.failure, { errno: errnoOf(e) });
   }
 }
 

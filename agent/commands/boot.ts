@@ -173,7 +173,7 @@ async function bootLocked(opts: BootOptions, warnings: Warnings): Promise<BootRe
   const verdict = found.kind === 'service' ? found.verdict : undefined;
   // The target (stack detection, passwd, …) once; its plan twice: first for the sysctls,
   // which must be set before any link comes up (its warnings are repeated by the final one).
-  const bare = await readTarget('/', true, opts.distro, opts.stack);
+  const bare = await readTarget('/', true, opts.distro, opts.stack, warnings);
   const early = planFor(declared, bare, new Warnings()).plan;
   const earlySysctls = applySysctls(presentOnly(early.sysctls), warnings);
   const tProbe = performance.now();

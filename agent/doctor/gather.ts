@@ -7,6 +7,7 @@
 import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { ExitCode, V6Error, Warnings } from '../errors.js';
 import { readAddresses, readLinks, readRoutes } from '../facts/netlink.js';
+import { sshSessions } from '../facts/sshSessions.js';
 import { readProcesses } from '../facts/processes.js';
 import { readIpv6Conf } from '../facts/sysctl.js';
 import { interfaceNames, loadInstance } from '../load.js';
@@ -143,7 +144,6 @@ async function readLive(opts: GatherOptions, askMetadata: boolean): Promise<Live
       if (opts.probe || r.source !== 'none') ra.set(r.name, r);
     }
   }
-  const ssh = process.env.SSH_CONNECTION?.split(' ')[2];
   const metadata = new Map<string, MetadataAnswer>();
   if (askMetadata) {
     const { probeMetadata } = await import('./metadataProbe.js');
@@ -158,7 +158,7 @@ async function readLive(opts: GatherOptions, askMetadata: boolean): Promise<Live
     daemons: readProcesses()
       .map((p) => p.argv)
       .filter((argv) => /(^|\/)(dhclient|dhcpcd|odhcp6c|dhcp6c|NetworkManager|systemd-networkd|systemd-resolved)$/.test(argv[0] ?? '')),
-    sshAddress: ssh,
+    sshAddresses: sshSessions().addresses,
   };
 }
 

@@ -7,7 +7,7 @@ import type { Instance } from '../model/instance.js';
 import type { Ipv6Mode } from '../model/modes.js';
 import type { Stack } from '../plan/types.js';
 import type { Dhcpv6Kind } from '../../distro/dhcpv6Client.js';
-import type { Addr, Link, Route } from '../facts/netlink.js';
+import type { Addr, Link, Route } from '../facts/netlinkTypes.js';
 import type { Ipv6ConfKey } from '../facts/sysctl.js';
 import type { InterfaceReport } from '../ra/observe.js';
 import type { MetadataAnswer } from './metadataProbe.js';
@@ -77,8 +77,8 @@ export interface LiveFacts {
   readonly ipv4Addresses: number;
   /** Command lines of DHCP clients and network daemons running in this network namespace. */
   readonly daemons: readonly (readonly string[])[];
-  /** SSH_CONNECTION's local address, if doctor runs in an SSH session: never removed. */
-  readonly sshAddress: string | undefined;
+  /** Local addresses of SSH sessions to this machine (facts/sshSessions.ts): never removed. */
+  readonly sshAddresses: readonly string[];
   /** Interfaces whose information-only DHCPv6 exchange --fix ran in this run, answered (the client exits after it). */
   readonly informed?: readonly string[];
 }

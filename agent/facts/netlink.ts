@@ -8,6 +8,9 @@
  */
 import { formatIpv6 } from '../model/ipv6Text.js';
 import * as c from '../ra/libc.js';
+import type { Addr, Link, Route, RouteProtocol } from './netlinkTypes.js';
+
+export { IFA_F, type Addr, type Link, type Route, type RouteProtocol } from './netlinkTypes.js';
 
 const NLMSG_ERROR = 2;
 const NLMSG_DONE = 3;
@@ -30,8 +33,6 @@ const IFLA_MTU = 4;
 const IFLA_PROTINFO = 12;
 const IFLA_INET6_FLAGS = 1;
 
-/** IFA_F_* (if_addr.h). */
-export const IFA_F = { temporary: 0x01, dadfailed: 0x08, deprecated: 0x20, tentative: 0x40, permanent: 0x80, stablePrivacy: 0x800 } as const;
 const IFA_ADDRESS = 1;
 const IFA_LOCAL = 2;
 const IFA_CACHEINFO = 6;
@@ -48,47 +49,6 @@ const RT_TABLE_MAIN = 254;
 const RTN_UNICAST = 1;
 /** USER_HZ: rta_expires is in clock ticks. */
 const USER_HZ = 100;
-
-export interface Link {
-  readonly name: string;
-  readonly index: number;
-  readonly up: boolean;
-  readonly loopback: boolean;
-  readonly mac: string | undefined;
-  readonly mtu: number;
-  /** IFLA_INET6_FLAGS (RA received, M, O: see agent/ra/kernel.ts); 0 without IPv6. */
-  readonly inet6Flags: number;
-}
-
-export interface Addr {
-  readonly iface: string;
-  readonly family: 4 | 6;
-  readonly address: string;
-  readonly prefixLength: number;
-  /** RT_SCOPE_*: 0 global, 253 link, 254 host. */
-  readonly scope: number;
-  /** IFA_F_* bits. */
-  readonly flags: number;
-  /** Seconds; null is forever. */
-  readonly validLifetime: number | null;
-  readonly preferredLifetime: number | null;
-}
-
-export type RouteProtocol = 'kernel' | 'boot' | 'static' | 'ra' | 'dhcp' | `${number}`;
-
-export interface Route {
-  readonly family: 4 | 6;
-  readonly iface: string | undefined;
-  /** `::/0`-style destination with its length. */
-  readonly dst: string;
-  readonly dstLength: number;
-  readonly gateway: string | undefined;
-  readonly protocol: RouteProtocol;
-  readonly metric: number;
-  /** Seconds left, for routes learned from RAs; null when it does not expire. */
-  readonly expires: number | null;
-  readonly preference: 'low' | 'medium' | 'high' | null;
-}
 
 const PROTOCOLS: Record<number, RouteProtocol> = { 2: 'kernel', 3: 'boot', 4: 'static', 9: 'ra', 16: 'dhcp' };
 
@@ -151,6 +111,19 @@ export function readLinks(): Link[] {
     }
     return { name, index, up: (flags & IFF_UP) !== 0, loopback: (flags & IFF_LOOPBACK) !== 0, mac, mtu, inet6Flags };
   });
+}
+
+/**
+ * ifindex → name of every link, IPv6 or not (an AF_UNSPEC dump: an AF_INET6
+ * one leaves out links without IPv6, whose IPv4 routes and addresses would
+ * then have no name).
+ */
+export function linkNames(): Map<number, string> {
+  const names = new Map<number, string>();
+  for (const msg of dump(RTM_GETLINK, AF_UNSPEC, 16, RTM_NEWLINK)) {
+    for (const [type, data] of attributes(msg.subarray(32))) if (type === IFLA_IFNAME) names.set(msg.readInt32LE(20), data.toString('latin1').replace(/\0.*$/s, ''));
+  }
+  return names;
 }
 
 const ipText = (b: Buffer): string => (b.length === 4 ? [...b].join('.') : formatIpv6(b));

@@ -6,7 +6,7 @@
  * service's /128) and autoconf addresses with their lifetimes. The rest of an
  * RA is gone once processed.
  */
-import { IFA_F, type Addr, type Route } from './netlink.js';
+import { IFA_F, type Addr, type Route } from './netlinkTypes.js';
 
 export interface KernelRaFacts {
   /** net.ipv6.conf.IFACE.mtu: the link MTU, or the RA's MTU option where one was received. */

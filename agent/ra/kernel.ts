@@ -6,7 +6,7 @@
  * M/O count only while RA_RCVD is set; and RA_RCVD is only set while the kernel
  * accepts RAs (accept_ra 1 without forwarding, or 2) and sent its own RS.
  */
-import { IFA_F, type Addr, type Link, type Route } from '../facts/netlink.js';
+import { IFA_F, type Addr, type Link, type Route } from '../facts/netlinkTypes.js';
 import { readSysctl, sysctlNumber } from '../facts/sysctl.js';
 
 export const IF_RS_SENT = 0x10;

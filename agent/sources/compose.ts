@@ -43,6 +43,11 @@ export class NoSource extends V6Error {
   constructor(message: string, readonly discovery: Discovery) {
     super(message, ExitCode.failure);
   }
+
+  /** `metadata --json` still gets the timeline of what was tried. */
+  override details(): Record<string, unknown> {
+    return { discovery: this.discovery };
+  }
 }
 
 export const STAGGER_MS = 150;

@@ -163,7 +163,7 @@ export interface DriveHandle {
 export async function openConfigDrive(given: string | undefined): Promise<DriveHandle> {
   if (given !== undefined) {
     if (!existsSync(given) || !statSync(given).isDirectory()) {
-      throw new V6Error(`--config-drive ${given}: not a directory`, ExitCode.badInput);
+      throw new V6Error(`--config-drive ${given}: not a directory`, ExitCode.badInput, { file: given });
     }
     return { dir: given, release: () => {} };
   }

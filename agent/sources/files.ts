@@ -11,7 +11,7 @@ export function readBytes(path: string, maxBytes: number): Buffer | undefined {
     fd = openSync(path, 'r');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw badInput(path, undefined, `cannot read: ${(e as Error).message}`);
+    throw badInput(path, undefined, `cannot read: ${(e as Error).message}`, e);
   }
   try {
     const st = fstatSync(fd);

@@ -46,7 +46,7 @@ export function readCache(path = CACHE_PATH): CacheFile {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw badInput(path, undefined, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found: no apply has run on this boot' : `cannot read: ${(e as Error).message}`);
+    throw badInput(path, undefined, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found: no apply has run on this boot' : `cannot read: ${(e as Error).message}`, e);
   }
   let v: unknown;
   try {

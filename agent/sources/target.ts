@@ -4,8 +4,8 @@
  */
 import { existsSync, lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { V6Error, ExitCode } from '../errors.js';
-import { type Distro, detectDistro, distroByName } from '../../distro/detect.js';
+import { V6Error, ExitCode, type Warnings } from '../errors.js';
+import { type Distro, detectDistro, distroByCloudUser, distroByName } from '../../distro/detect.js';
 import { MiB, readBytes, readText } from './files.js';
 import { readSysctl } from '../facts/sysctl.js';
 import { resolveInRoot } from '../apply/rootPath.js';
@@ -59,8 +59,10 @@ export function inRoot(root: string, path: string): string {
   return root === '/' ? path : join(root, path);
 }
 
-export async function readTarget(root: string, live: boolean, distroName: string | undefined, stackName?: string): Promise<Target> {
-  const distro = distroName ? distroByName(distroName) : detect(root);
+/** `warnings` hears of a distro guessed because os-release names none (possible only with `--stack`). */
+export async function readTarget(root: string, live: boolean, distroName: string | undefined, stackName?: string, warnings?: Warnings): Promise<Target> {
+  const passwd = parsePasswd(safeRead(inRoot(root, '/etc/passwd')) ?? '');
+  const distro = distroName ? distroByName(distroName) : detect(root, stackName !== undefined, passwd, warnings);
   const { stack, evidence, netplan } = await chooseStack(root, live, stackName);
   return {
     root,
@@ -70,7 +72,7 @@ export async function readTarget(root: string, live: boolean, distroName: string
     stackEvidence: evidence,
     resolvOwner: resolvOwner(root),
     forwarding: live && readSysctl('net/ipv6/conf/all/forwarding') === '1',
-    passwd: parsePasswd(safeRead(inRoot(root, '/etc/passwd')) ?? ''),
+    passwd,
     existing: new Map(),
     unsafe: new Map(),
     eniFragments: stack === 'eni' ? readFragments(root) : new Map(),
@@ -190,12 +192,23 @@ function readUserFile(root: string, path: string, home: string, owner: Owner): U
   }
 }
 
-function detect(root: string): Distro {
+/**
+ * The distro from os-release. Without one that names a distro, `--stack` has
+ * already said what to write, and the distro decides only the cloud user: it
+ * is guessed from /etc/passwd, with a warning. Without `--stack` either, the
+ * tree may not be an image at all: exit 3.
+ */
+function detect(root: string, stackGiven: boolean, passwd: readonly PasswdEntry[], warnings: Warnings | undefined): Distro {
   const path = inRoot(root, '/etc/os-release');
   const text = safeRead(path) ?? safeRead(inRoot(root, '/usr/lib/os-release'));
   const distro = text === undefined ? undefined : detectDistro(text);
-  if (!distro) throw new V6Error(`cannot tell the distro from ${path}; pass --distro`, ExitCode.badInput);
-  return distro;
+  if (distro) return distro;
+  const why = text === undefined ? 'missing' : 'names no distro v6agent knows';
+  if (!stackGiven) throw new V6Error(`cannot tell the distro from ${path} (${why}); pass --distro, or --stack to render without it`, ExitCode.badInput, { file: path });
+  const guessed = distroByCloudUser(passwd.map((p) => p.name));
+  const user = passwd.some((p) => p.name === guessed.defaultUser) ? `its cloud user ${guessed.defaultUser} is in /etc/passwd` : 'no distro\'s cloud user is in /etc/passwd, so SSH keys go to root';
+  warnings?.add(path, `${why}; taking the distro as ${guessed.name} (${user}); pass --distro to choose`);
+  return guessed;
 }
 
 function safeRead(path: string): string | undefined {

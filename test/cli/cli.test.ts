@@ -94,7 +94,7 @@ describe('v6agent binary', () => {
   it('exits 3 when the distro cannot be detected', () => {
     const r = v6agent(['apply', '--config-drive', DRIVE, '--root', temp(makeRoot())]);
     expect(r.status).toBe(3);
-    expect(r.stderr).toMatch(/cannot tell the distro from .*os-release; pass --distro/);
+    expect(r.stderr).toMatch(/cannot tell the distro from .*os-release \(missing\); pass --distro/);
   });
 
   it('exits 3 naming what it looked for when the root has no network stack', () => {

@@ -93,6 +93,25 @@ describe.runIf(gate.run).concurrent('v6agent doctor on a lab guest', () => {
     expect(problems(await doctor(g))).toEqual([]);
   });
 
+  it('--fix never deletes a temporary address an SSH session (established on local port 22) runs on', async (context) => {
+    const { expect, onTestFinished } = context;
+    const g = await guest('slaac', context);
+    await g.lab.setGuestSysctl('net.ipv6.conf.eth0.use_tempaddr', '2');
+    await g.lab.inGuest(['rdisc6', '-1', 'eth0']);
+    const temp = (await waitFor('a usable temporary address', () => addresses(g.lab), (a) => a.some((x) => x.temporary && !x.tentative))).find((x) => x.temporary && !x.tentative)!.local;
+    // A session from another terminal: no SSH_CONNECTION in doctor's environment, only the kernel's TCP table shows it.
+    const server = spawn('ip', ['netns', 'exec', g.lab.guest, process.execPath, '-e', `require('net').createServer((s) => s.pipe(s)).listen(22, ${JSON.stringify(temp)}, () => console.log('listening'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    onTestFinished(() => void server.kill());
+    await new Promise((r) => server.stdout!.once('data', r));
+    const client = spawn('ip', ['netns', 'exec', g.lab.router, process.execPath, '-e', `require('net').connect({ host: ${JSON.stringify(temp)}, port: 22 }).on('connect', () => console.log('connected')).on('data', () => {})`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    onTestFinished(() => void client.kill());
+    await new Promise((r) => client.stdout!.once('data', r));
+    const fixed = await doctor(g, '--fix');
+    expect(fixed.fixed.map((f) => `${f.id} ${f.before}→${f.after}`)).toEqual(['sysctl.use_tempaddr fail→ok']);
+    expect(problems(fixed)).toEqual(['fail address.temporary']);
+    expect((await addresses(g.lab)).map((x) => x.local)).toContain(temp);
+  });
+
   it('stable-privacy (stable_secret set, link bounced): names the sysctl and every non-EUI-64 address; --fix and the next RA restore EUI-64 only', async (context) => {
     const { expect } = context;
     const g = await guest('slaac', context);

@@ -283,4 +283,16 @@ describe.runIf(gate.run).concurrent('metadata over IPv6 without a config drive',
     expect(r.stderr).toMatch(/meta_data\.json: the answer is more than the 1048576 bytes accepted \(ETOOBIG\)/);
     expect(server.for(path)).toHaveLength(1);
   });
+
+  it('--json: when nothing answers, stdout is one error object with the timeline beside it, exit 1', async (context) => {
+    const { expect } = context;
+    const g = await guest({ metadataRoute: false }, context);
+    const r = await v6agent(g, ['metadata', '--source', 'ipv6', '--timeout', '1', '--json']);
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.stdout);
+    expect(json).toMatchObject({ ok: false, error: { code: 'failure', exitCode: 1 }, discovery: { answered: 'none' } });
+    expect(json.error.message).toMatch(/^no metadata source answered/);
+    expect(json.discovery.attempts.length).toBeGreaterThan(0);
+    expect(r.stderr).toContain(`v6agent: ${json.error.message.split('\n')[0]}`);
+  });
 });

@@ -24,7 +24,7 @@ function facts(flags: { managed: boolean; other: boolean }, o: { stack?: Stack; 
   return {
     root: '/',
     stack: o.stack,
-    live: { interfaces: [iface], routes: [{ family: 6, iface: 'eth0', dst: '::', dstLength: 0, gateway: 'fe80::1', protocol: 'ra', metric: 1024, expires: 1800, preference: 'medium' }], ipv4Addresses: 1, daemons: o.daemons ?? [], sshAddress: undefined, informed: o.informed },
+    live: { interfaces: [iface], routes: [{ family: 6, iface: 'eth0', dst: '::', dstLength: 0, gateway: 'fe80::1', protocol: 'ra', metric: 1024, expires: 1800, preference: 'medium' }], ipv4Addresses: 1, daemons: o.daemons ?? [], sshAddresses: [], informed: o.informed },
     declared: undefined,
     declaredNote: 'no drive',
     resolv: { owner: 'file', nameservers: ['2001:db8::53'], ours: true },

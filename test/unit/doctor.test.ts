@@ -28,7 +28,7 @@ function facts(change: { iface?: Partial<InterfaceFacts>; link?: Partial<Interfa
   };
   return {
     root: '/',
-    live: { interfaces: [iface], routes: change.routes ?? [route()], ipv4Addresses: 1, daemons: [], sshAddress: undefined },
+    live: { interfaces: [iface], routes: change.routes ?? [route()], ipv4Addresses: 1, daemons: [], sshAddresses: [] },
     declared: undefined,
     declaredNote: 'no drive',
     resolv: { owner: 'file', nameservers: ['2001:db8::53'], ours: true },
@@ -48,6 +48,15 @@ describe('doctor checks (pure)', () => {
     expect(problems(failed)).toEqual(['fail address.dad']);
     expect(failed.find((c) => c.id === 'address.dad')!.observed).toBe('dadfailed: 2001:db8:1::5/64');
     expect(problems(runChecks(facts({ iface: { addresses: [addr(LL), addr(GLOBAL, { flags: 0 }), addr('2001:db8:1::6', { flags: IFA_F.tentative | IFA_F.permanent })] } })))).toEqual(['warn address.dad']);
+  });
+
+  it('--fix never deletes a temporary address an SSH session runs on; it deletes the others', () => {
+    const TEMP = '2001:db8:1::7';
+    const OTHER = '2001:db8:1::8';
+    const f = facts({ iface: { addresses: [addr(LL), addr(GLOBAL, { flags: 0 }), addr(TEMP, { flags: IFA_F.temporary }), addr(OTHER, { flags: IFA_F.temporary })] } });
+    const deleted = (sshAddresses: string[]) => runChecks({ ...f, live: { ...f.live!, sshAddresses } }).flatMap((c) => c.repairs ?? []).filter((r) => r.kind === 'delete-address').map((r) => (r as { address: string }).address);
+    expect(deleted([])).toEqual([TEMP, OTHER]);
+    expect(deleted(['2001:db8:1:0::7'])).toEqual([OTHER]);
   });
 
   it('an MTU below 1280 fails mtu.minimum', () => {

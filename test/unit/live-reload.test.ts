@@ -1,7 +1,7 @@
 /** Live reload, the pure parts: which interfaces changed, NetworkManager's session guard and in-place IPv6 settings. */
 import { describe, expect, it } from 'vitest';
 import { changedInterfaces } from '../../agent/apply/reload.js';
-import { ipv6Modify, keyfileSection, keyfileUuid, sessionOn } from '../../agent/apply/liveNm.js';
+import { ipv6Modify, keyfileSection, keyfileUuid } from '../../agent/apply/liveNm.js';
 import type { FileResult } from '../../agent/apply/write.js';
 
 const f = (path: string, status: FileResult['status'] = 'changed'): FileResult => ({ path, status });
@@ -23,21 +23,6 @@ describe('changedInterfaces', () => {
 
   it('takes none when nothing changed', () => {
     expect(changedInterfaces('networkd', ['eth0'], [f('/etc/systemd/network/10-v6agent-eth0.network', 'unchanged'), f('/etc/resolv.conf')], false)).toEqual([]);
-  });
-});
-
-describe('NetworkManager session guard', () => {
-  it('refuses to deactivate the interface of the default route', () => {
-    expect(sessionOn('eth0', [{ dev: 'eth0' }], [], [])).toBe('eth0 carries the default route');
-  });
-
-  it('refuses to deactivate the interface an SSH session runs over', () => {
-    expect(sessionOn('eth0', [{ dev: 'eth1' }], ['2001:db8::5', 'fe80::1'], ['2001:DB8::5'])).toMatch(/SSH session runs over eth0/);
-    expect(sessionOn('eth0', [], ['fe80::1'], ['fe80::1%eth0'])).toMatch(/SSH session/);
-  });
-
-  it('lets it go when neither runs over it', () => {
-    expect(sessionOn('eth0', [{ dev: 'eth1' }], ['2001:db8::5'], ['192.0.2.9'])).toBeUndefined();
   });
 });
 

@@ -5,17 +5,18 @@
  */
 import { Address6 } from 'ip-address';
 import { eui64Address } from '../../model/addr.js';
-import { IFA_F, type Addr } from '../../facts/netlink.js';
+import { IFA_F, type Addr } from '../../facts/netlinkTypes.js';
 import { declaredInterface, expectedMode, type Facts, type Finding, type InterfaceFacts, type Repair } from '../types.js';
 import { ok, problem } from './finding.js';
+import { carriesSession } from '../../facts/sshSessions.js';
 
 const canonical = (a: string): string => new Address6(a).correctForm();
 const text = (a: Addr): string => `${a.address}/${a.prefixLength}`;
 const has = (a: Addr, flag: number): boolean => (a.flags & flag) !== 0;
 
 function deleteRepair(i: InterfaceFacts, a: Addr, facts: Facts): Repair[] {
-  // Never remove the address an SSH session came in on.
-  if (facts.live?.sshAddress && canonical(facts.live.sshAddress) === canonical(a.address)) return [];
+  // Never remove an address an SSH session runs on (ours, or another terminal's).
+  if (carriesSession(a.address, facts.live?.sshAddresses ?? [])) return [];
   return [{ kind: 'delete-address', iface: i.link.name, address: a.address, prefixLength: a.prefixLength }];
 }
 
