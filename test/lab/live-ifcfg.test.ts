@@ -34,7 +34,10 @@ const LEASES = 'varlib/dhclient/dhclient6-eth0.leases';
 /** initscripts' (EL7) ifdown-eth DHCP stop, verbatim: see the file. */
 const IFDOWN_ETH_DHCP_STOP = resolve('test/lab/ifdown-eth-dhcp-stop.sh');
 
-const alive = (pid: number): boolean => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+const alive = (pid: number): boolean => pid > 0 && existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+/** The pid dhclient -nw writes once it has daemonized: its parent may exit before the child writes the file. */
+const clientPid = (dir: string): Promise<number> =>
+  waitFor('dhclient to write its pid file', async () => (existsSync(join(dir, PID_FILE)) ? Number(readFileSync(join(dir, PID_FILE), 'utf8').trim()) : 0), alive);
 
 describe.runIf(gate.run).concurrent('live apply (runcmd) on RHEL ifcfg fixes the mode in place and keeps open connections', () => {
   it("stateless brought up from cloud-init's ifcfg without DHCPV6C: initscripts' information-only client runs, its DNS appears, the connection lives", async (ctx) => {
@@ -83,7 +86,7 @@ describe.runIf(gate.run).concurrent('live apply (runcmd) on RHEL ifcfg fixes the
     expect(steps(report)).toContain('changed dhclient -6 -1 -nw -pf /var/run/dhclient6-eth0.pid -lf /var/lib/dhclient/dhclient6-eth0.leases eth0');
     await waitFor("the port's fixed IP from DHCPv6, usable", () => globals(g.lab, 'inet6'), (a) => a.some((x) => x.local === STATEFUL_ADDRESS && !x.tentative), 20_000);
     expect(await conn.roundTrip('still-there')).toBe(true);
-    const pid = Number(readFileSync(join(g.lab.dir, PID_FILE), 'utf8'));
+    const pid = await clientPid(g.lab.dir);
     expect(alive(pid)).toBe(true);
     await waitFor('the lease in /var/lib/dhclient', async () => (existsSync(join(g.lab.dir, LEASES)) ? readFileSync(join(g.lab.dir, LEASES), 'utf8') : ''), (t) => t.includes(STATEFUL_ADDRESS));
 
@@ -97,7 +100,7 @@ describe.runIf(gate.run).concurrent('live apply (runcmd) on RHEL ifcfg fixes the
     const g = await ifcfgGuest('slaac', 'fa:16:3e:11:e2:05', ctx, ['DHCPV6C=yes']);
     // What ifup-eth runs for DHCPV6C=yes (there, in the foreground until -1 gives up; -nw here so the test goes on).
     await g.lab.inGuest(['dhclient', '-6', '-1', '-nw', '-lf', '/var/lib/dhclient/dhclient6-eth0.leases', '-pf', '/var/run/dhclient6-eth0.pid', 'eth0']);
-    const pid = Number(readFileSync(join(g.lab.dir, PID_FILE), 'utf8'));
+    const pid = await clientPid(g.lab.dir);
     expect(alive(pid)).toBe(true);
     const conn = await openConnection(g.lab, `${g.lab.routerLinkLocal}%eth0`);
 
