@@ -3,7 +3,7 @@
 // starts; alternated with cloud-init's own ENI renderer on the same drive.
 // Prints a table and writes bench/results.json. Timing lives here, never in tests.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -36,7 +36,7 @@ function timeOnce(tool, drive) {
   const root = freshRoot();
   const [cmd, args] = commands[tool](drive, root);
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: PY_ENV });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   rmSync(root, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`${tool} failed: ${r.stderr}`);
@@ -49,7 +49,7 @@ function peakRss(tool, drive) {
   for (let i = 0; i < 5; i++) {
     const root = freshRoot();
     const [cmd, args] = commands[tool](drive, root);
-    const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], env: PY_ENV });
     rmSync(root, { recursive: true, force: true });
     samples.push(Number(r.stderr.trim().split('\n').pop()) / 1024);
   }
@@ -61,24 +61,54 @@ function stats(xs) {
   return { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1], runs: s.length };
 }
 
-/** Whether `has()` holds, installing Debian package `pkg` first when it does not and we are root. */
-function ensure(pkg, has) {
+/** Whether `has()` holds, installing Debian packages `pkgs` first when it does not and we are root. */
+function ensure(pkgs, has) {
   if (has()) return true;
   if (process.getuid?.() === 0) {
-    log(`bench: installing Debian's ${pkg} (apt-get install ${pkg})…`);
-    spawnSync('apt-get', ['install', '-y', '-qq', pkg], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    log(`bench: installing Debian's ${pkgs.join(' ')} (apt-get install)…`);
+    spawnSync('apt-get', ['install', '-y', '-qq', ...pkgs], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   }
   return has();
 }
 
-const ensureCloudInit = () => ensure('cloud-init', () => spawnSync(SYSTEM_PYTHON, ['-c', 'import cloudinit.net.eni'], { stdio: 'ignore' }).status === 0);
-const ensureGnuTime = () => ensure('time', () => existsSync('/usr/bin/time'));
+/**
+ * cloud-init's Python code, never the package: installing Debian's cloud-init
+ * enables its boot services on this machine, and at its next boot it would
+ * configure the network. Its .deb is unpacked into a cache (apt-get download,
+ * dpkg-deb -x) and imported from there, with the Python libraries it depends
+ * on installed as plain packages. Returns the PYTHONPATH to use, or null.
+ */
+const CLOUD_INIT_CACHE = process.env.V6AGENT_BENCH_CACHE ?? '/var/cache/v6agent-bench/cloud-init';
+const CLOUD_INIT_LIBS = ['python3-configobj', 'python3-jinja2', 'python3-jsonpatch', 'python3-jsonschema', 'python3-netifaces', 'python3-oauthlib', 'python3-requests', 'python3-serial', 'python3-yaml'];
+const importable = (path) => spawnSync(SYSTEM_PYTHON, ['-c', 'import cloudinit.net.eni'], { stdio: 'ignore', env: { ...process.env, PYTHONPATH: path } }).status === 0;
+function cloudInitPath() {
+  const path = join(CLOUD_INIT_CACHE, 'usr/lib/python3/dist-packages');
+  if (importable(path)) return path;
+  if (process.getuid?.() !== 0) return null;
+  ensure(CLOUD_INIT_LIBS, () => false);
+  const tmp = mkdtempSync(join(tmpdir(), 'v6agent-bench-deb-'));
+  try {
+    log("bench: unpacking Debian's cloud-init into " + CLOUD_INIT_CACHE + ' (apt-get download; not installed)…');
+    const dl = spawnSync('apt-get', ['download', '-qq', 'cloud-init'], { cwd: tmp, stdio: 'ignore' });
+    const deb = dl.status === 0 ? readdirSync(tmp).find((f) => f.endsWith('.deb')) : undefined;
+    if (!deb) return null;
+    rmSync(CLOUD_INIT_CACHE, { recursive: true, force: true });
+    mkdirSync(CLOUD_INIT_CACHE, { recursive: true });
+    execFileSync('dpkg-deb', ['-x', join(tmp, deb), CLOUD_INIT_CACHE]);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return importable(path) ? path : null;
+}
+const ensureGnuTime = () => ensure(['time'], () => existsSync('/usr/bin/time'));
 
-const withCloudInit = ensureCloudInit();
+const cloudInitPythonPath = cloudInitPath();
+const withCloudInit = cloudInitPythonPath !== null;
+const PY_ENV = { ...process.env, PYTHONPATH: cloudInitPythonPath ?? '' };
 const withTime = ensureGnuTime();
-const cloudInitVersion = withCloudInit ? execFileSync(SYSTEM_PYTHON, ['-c', 'import cloudinit.version as v; print(v.version_string())'], { encoding: 'utf8' }).trim() : null;
+const cloudInitVersion = withCloudInit ? execFileSync(SYSTEM_PYTHON, ['-c', 'import cloudinit.version as v; print(v.version_string())'], { encoding: 'utf8', env: PY_ENV }).trim() : null;
 const tools = withCloudInit ? ['v6agent', 'cloud-init'] : ['v6agent'];
-if (!withCloudInit) log('bench: cloud-init not installed (run as root to install it); v6agent only');
+if (!withCloudInit) log("bench: cloud-init's code not available (run as root to unpack it); v6agent only");
 
 const results = [];
 for (const c of CASES) {
