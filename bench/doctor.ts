@@ -23,7 +23,7 @@ export async function benchDoctor(runs: number): Promise<Record<string, number[]
   const lab = await Lab.create({ mode: 'slaac', ipv4: false, guestMac: MAC, mtu: 1450 });
   try {
     const drive = writeLabDrive(join(lab.dir, 'drive'), { mode: 'slaac', ipv4: false, mac: MAC });
-    await lab.inGuest([BIN, 'apply', '--config-drive', drive, '--root', lab.guestRoot, '--distro', 'debian', '--iface', `${MAC}=eth0`]);
+    await lab.inGuest([BIN, 'apply', '--config-drive', drive, '--root', lab.guestRoot, '--distro', 'debian', '--stack', 'eni', '--iface', `${MAC}=eth0`]);
     await lab.inGuest(['sysctl', '-q', '-p', '/etc/sysctl.d/60-v6agent-eth0.conf']);
     await lab.inGuest(['ifup', '--state-dir', '/run/network', 'eth0'], 20_000);
     // Wait until SLAAC and DAD are done, so the guest really is healthy.

@@ -6,7 +6,7 @@
  * `dist/v6agent apply` process timed inside the guest namespace: from process
  * start to exit, by which time host name, keys and cache are written.
  */
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Lab } from '../test/lab/lab.js';
 import { linkUp } from '../test/lab/guest.js';
@@ -41,7 +41,10 @@ export async function benchMetadata(runs: number, verdictRuns: number): Promise<
     try {
       for (let i = 0; i < runs + 3; i++) {
         // Start from nothing written, so every run writes host name, keys and cache.
-        for (const p of ['etc/hostname', 'etc/hosts', 'etc/network']) rmSync(join(served.lab.guestRoot, p), { recursive: true, force: true });
+        for (const p of ['etc/hosts', 'etc/network/interfaces.d']) rmSync(join(served.lab.guestRoot, p), { recursive: true, force: true });
+        mkdirSync(join(served.lab.guestRoot, 'etc/network/interfaces.d'));
+        // The image's name back (the lab's guest commands start with `hostname -F /etc/hostname`, so it must exist).
+        writeFileSync(join(served.lab.guestRoot, 'etc/hostname'), 'localhost\n');
         rmSync(join(served.priv, 'root', '.ssh'), { recursive: true, force: true });
         const r = await timeApply(served.lab, served.priv, ['--json']);
         const report = JSON.parse(r.stdout);
