@@ -27,7 +27,8 @@ import { applyObservations } from '../model/observed.js';
 import type { Instance } from '../model/instance.js';
 import type { Sysctl } from '../plan/types.js';
 import { bootPlan, INSTANCE_ID_PATH, parseInstanceId } from '../plan/perInstance.js';
-import { waitForBootSources, type BootWait } from '../sources/bootWait.js';
+import { waitForBootSources } from '../sources/bootWait.js';
+import { raceSources, type Found } from './bootSource.js';
 import { readTarget } from '../sources/target.js';
 import { recoverJournal, STATE_DIR } from '../apply/journal.js';
 import { takeLock } from '../apply/lock.js';
@@ -38,7 +39,6 @@ import { bringLinksUp } from '../apply/links.js';
 import { afterWrite } from '../apply/reload.js';
 import type { InterfaceReport } from '../ra/observe.js';
 import { applyReport, formatApplyReport, LIVE_LOCK, LOCK_WAIT_MS, observe, osRefusal, planFor, saveCache, type ApplyReport } from './apply.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface BootOptions {
   readonly configDrive: string | undefined;
@@ -99,39 +99,25 @@ function readStoredId(): string | undefined {
   }
 }
 
-type Found = { readonly kind: 'drive'; readonly wait: BootWait } | { readonly kind: 'service'; readonly wait: BootWait; readonly instance: Instance; readonly verdict: string | undefined };
-
-/**
- * The config drive if it appears within the drive wait; after a short grace
- * without one, the metadata service is asked at the same time, within what is
- * left of the budget, so an instance without a drive does not wait out the
- * whole drive wait. A drive that appears meanwhile still wins.
- */
+/** The drive or the metadata service (bootSource.ts); the service's warnings count only when it was the one used. */
 async function findSource(opts: BootOptions, names: () => InterfaceNames, warnings: Warnings): Promise<Found> {
-  const t0 = performance.now();
-  const budgetMs = opts.budgetMs ?? BOOT_SOURCE_BUDGET_MS;
-  const drive = waitForBootSources(opts.configDrive !== undefined ? 0 : opts.driveWaitMs, opts.configDrive);
-  const early = await Promise.race([drive, sleep(Math.min(DRIVE_GRACE_MS, opts.driveWaitMs))]);
-  if (early?.drive) return { kind: 'drive', wait: early };
   const serviceWarnings = new Warnings();
-  const service = loadForApply({ configDrive: undefined, source: 'auto', budgetMs: Math.max(1000, budgetMs - (performance.now() - t0)), live: true, dryRun: false, bringUp: true }, names(), serviceWarnings).then(
-    (r) => ({ ok: true as const, ...r }),
-    (e: unknown) => ({ ok: false as const, error: e }),
-  );
-  const first = await Promise.race([drive.then((w) => ({ w })), service]);
-  if ('w' in first && first.w.drive) return { kind: 'drive', wait: first.w };
-  const answer = await service;
-  // The service said nothing useful: a drive that shows up before the drive wait ends is still better.
-  if (!answer.ok || answer.verdict) {
-    const w = await drive;
-    if (w.drive) return { kind: 'drive', wait: w };
+  const keep = (): void => {
     for (const x of serviceWarnings.list) warnings.add(x.where, x.message);
-    if (!answer.ok) throw answer.error;
-    return { kind: 'service', wait: w, instance: answer.instance, verdict: answer.verdict };
+  };
+  try {
+    const found = await raceSources({
+      graceMs: Math.min(DRIVE_GRACE_MS, opts.driveWaitMs),
+      budgetMs: opts.budgetMs ?? BOOT_SOURCE_BUDGET_MS,
+      waitDrive: (signal) => waitForBootSources(opts.configDrive !== undefined ? 0 : opts.driveWaitMs, opts.configDrive, signal),
+      askService: (budgetMs) => loadForApply({ configDrive: undefined, source: 'auto', budgetMs, live: true, dryRun: false, bringUp: true }, names(), serviceWarnings),
+    });
+    if (found.kind === 'service') keep();
+    return found;
+  } catch (e) {
+    keep();
+    throw e;
   }
-  for (const x of serviceWarnings.list) warnings.add(x.where, x.message);
-  const w: BootWait = { drive: false, elapsedMs: performance.now() - t0, unsettled: [] };
-  return { kind: 'service', wait: w, instance: answer.instance, verdict: undefined };
 }
 
 async function ipv6Links(instance: Instance, warnings: Warnings): Promise<LiveResult[]> {

@@ -40,14 +40,20 @@ export function unsettledNics(sysClassNet = '/sys/class/net', udevRun = '/run/ud
   });
 }
 
-/** Wait up to `timeoutMs` for the config drive and for udev to settle the NICs, polling every 50 ms. */
-export async function waitForBootSources(timeoutMs: number, given: string | undefined): Promise<BootWait> {
+/**
+ * Wait up to `timeoutMs` for the config drive and for udev to settle the NICs,
+ * polling every 50 ms. `signal` stops the wait at once (it resolves with what
+ * it saw last): a pending poll timer keeps the process — and with it
+ * v6agent.service, network-pre.target and the network manager — waiting out
+ * the whole bound after the metadata service has already answered.
+ */
+export async function waitForBootSources(timeoutMs: number, given: string | undefined, signal?: AbortSignal): Promise<BootWait> {
   const t0 = performance.now();
   for (;;) {
     const drive = given !== undefined || findMountedDrive() !== undefined || findLabelledDevices().length > 0;
     const unsettled = unsettledNics();
     const elapsedMs = performance.now() - t0;
-    if ((drive && unsettled.length === 0) || elapsedMs >= timeoutMs) return { drive, elapsedMs, unsettled };
-    await sleep(50);
+    if ((drive && unsettled.length === 0) || elapsedMs >= timeoutMs || signal?.aborted) return { drive, elapsedMs, unsettled };
+    await sleep(50, undefined, { signal }).catch(() => undefined);
   }
 }
