@@ -116,7 +116,7 @@ function netplanEvidence(f: Facts): string[] {
  * netplan drives the daemon when its generated files are in /run.
  */
 function runningStack(f: Facts): StackChoice | undefined {
-  const nmPid = pidAlive('/run/NetworkManager/NetworkManager.pid', 'NetworkManager');
+  const nmPid = networkManagerPid();
   const networkd = existsSync('/run/systemd/netif/state') && processNamed('systemd-network');
   const netplanGenerated = listDir('/', '/run/systemd/network').filter((n) => n.startsWith('10-netplan-')).length > 0 || listDir('/', '/run/NetworkManager/system-connections').some((n) => n.startsWith('netplan-'));
   if (netplanGenerated && (nmPid || networkd)) return { stack: 'netplan', evidence: [`running: ${nmPid ? `NetworkManager (pid ${nmPid})` : 'systemd-networkd'} with netplan-generated config in /run`, ...netplanEvidence(f)] };
@@ -126,6 +126,9 @@ function runningStack(f: Facts): StackChoice | undefined {
   if (ifstate && f.ifupdown.installed) return { stack: 'eni', evidence: ['running: ifupdown (/run/network/ifstate)'] };
   return undefined;
 }
+
+/** The running NetworkManager's pid (its pid file, checked against /proc), if any. */
+export const networkManagerPid = (): number | undefined => pidAlive('/run/NetworkManager/NetworkManager.pid', 'NetworkManager');
 
 export function pidAlive(pidFile: string, comm: string): number | undefined {
   try {

@@ -11,7 +11,7 @@ import type { Stack } from '../plan/types.js';
 import type { LiveResult, ReloadAction } from './live.js';
 import { ensureDhcpv6InPlace, hasIfreload, reloadInPlace } from './liveInPlace.js';
 import { reloadNm, type NmProfile } from './liveNm.js';
-import { pidAlive } from '../../distro/stack.js';
+import { networkManagerPid } from '../../distro/stack.js';
 import { NM_DEFAULTS, nmProfilePath } from '../../distro/networkmanager.js';
 import { dhclientConventions, IFUPDOWN, INITSCRIPTS, type Dhcpv6Kind } from '../../distro/dhcpv6Client.js';
 import { runTool } from './tool.js';
@@ -99,7 +99,7 @@ export async function reloadLive(stack: Stack, instance: Instance, files: readon
       actions.push(gen);
       if (gen.status === 'failed') break;
       // Never `netplan apply` on the NetworkManager backend: it disconnects every device.
-      const viaNm = pidAlive('/run/NetworkManager/NetworkManager.pid', 'NetworkManager') ? names.flatMap((iface) => netplanNmProfile(iface) ?? []) : [];
+      const viaNm = networkManagerPid() ? names.flatMap((iface) => netplanNmProfile(iface) ?? []) : [];
       if (viaNm.length) await nm(viaNm);
       const viaNetworkd = names.filter((n) => !viaNm.some((p) => p.iface === n));
       if (viaNetworkd.length) actions.push(...reloadNetworkd(viaNetworkd, warnings));
@@ -127,7 +127,7 @@ export async function reloadLive(stack: Stack, instance: Instance, files: readon
 export function ensureDhcpv6(stack: Stack | undefined, iface: string, want: Dhcpv6Kind, warnings: Warnings): LiveResult[] {
   const conventions = dhclientConventions(stack ?? 'eni');
   if (conventions) return ensureDhcpv6InPlace(conventions, iface, want, warnings);
-  const nmRuns = stack === 'networkmanager' || (stack === 'netplan' && pidAlive('/run/NetworkManager/NetworkManager.pid', 'NetworkManager') !== undefined);
+  const nmRuns = stack === 'networkmanager' || (stack === 'netplan' && networkManagerPid() !== undefined);
   return nmRuns ? [runTool(iface, ['nmcli', '--wait', '30', 'device', 'reapply', iface], warnings, 60_000)] : reloadNetworkd([iface], warnings);
 }
 
